@@ -1,0 +1,77 @@
+"""Feeding clips of any length to the network, in training and at inference."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ._validation import check_clip
+
+__all__ = ["ClipDataset", "collate_tiled", "inference_batches"]
+
+
+class ClipDataset(Dataset):
+    """Clips (and integer targets) selected by position from any indexable source.
+
+    Parameters
+    ----------
+    clips : sequence
+        ``clips[i]`` is a 1-D array of samples; lazy sequences are decoded here,
+        so in DataLoader workers when there are any.
+    targets : ndarray of int, optional
+        Class index of every clip of ``clips``.
+    indices : ndarray of int, optional
+        Positions in ``clips`` that make up this dataset (all by default);
+        errors name the position in ``clips``.
+    """
+
+    def __init__(self, clips, targets=None, indices=None):
+        self.clips = clips
+        self.targets = targets
+        self.indices = np.arange(len(clips)) if indices is None else np.asarray(indices)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i):
+        index = int(self.indices[i])
+        wave = torch.from_numpy(check_clip(self.clips[index], index))
+        target = -1 if self.targets is None else int(self.targets[index])
+        return wave, target
+
+
+def collate_tiled(batch):
+    """Stack clips of unequal length by repeating each shorter clip.
+
+    Repetition, unlike zeros, leaves a clip's statistics (its min-max range,
+    its batch-norm moments, what pooling sees) nearly unchanged. Used in
+    training only: inference never fills (:func:`inference_batches`).
+    """
+    waves, targets = zip(*batch)
+    n = max(w.shape[0] for w in waves)
+    waves = [w if w.shape[0] == n else w.repeat(-(-n // w.shape[0]))[:n] for w in waves]
+    return torch.stack(waves), torch.as_tensor(targets, dtype=torch.long)
+
+
+def inference_batches(clips, batch_size: int, chunk_batches: int = 8):
+    """Yield ``(positions, waveforms)`` batches whose clips all have one length.
+
+    Clips are read in order, ``batch_size * chunk_batches`` at a time, and
+    grouped by length inside each chunk, so no clip is ever padded and memory
+    is bounded by the chunk. With ``batch_size=1`` a clip's output cannot
+    depend on any other clip, to the last bit.
+    """
+    n = len(clips)
+    chunk = batch_size * chunk_batches
+    for start in range(0, n, chunk):
+        by_length = defaultdict(list)
+        for i in range(start, min(start + chunk, n)):
+            wave = check_clip(clips[i], i)
+            by_length[wave.shape[0]].append((i, wave))
+        for group in by_length.values():
+            for b in range(0, len(group), batch_size):
+                part = group[b:b + batch_size]
+                yield np.array([i for i, _ in part]), torch.from_numpy(np.stack([w for _, w in part]))

@@ -1,0 +1,129 @@
+"""The learnable cosine-modulated Gaussian filterbank of the MHR paper."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .melscale import mel_frequencies
+
+__all__ = ["CosGaussFilterbank", "INITS"]
+
+INITS = ("mel", "uniform", "random")
+
+
+def _initial_centres(n_filters: int, init: str, f_min: float, nyquist: float) -> np.ndarray:
+    """Initial normalised centre frequencies s in (0, 1), sorted."""
+    if init == "mel":
+        hz = mel_frequencies(n_filters + 2, f_min, nyquist)[1:-1]
+    elif init == "uniform":
+        hz = np.linspace(f_min, nyquist, n_filters + 2)[1:-1]
+    elif init == "random":  # the authors' choice; drawn from torch's (seeded) generator
+        return np.sort(torch.rand(n_filters, dtype=torch.float64).numpy() * 0.98 + 0.01)
+    else:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    return hz / nyquist
+
+
+class CosGaussFilterbank(nn.Module):
+    """Cosine-modulated Gaussian filters with learnable centre frequencies.
+
+    Filter ``k`` with parameter ``mu_k`` and ``s_k = sigmoid(mu_k)`` is, on a
+    tap axis ``t`` centred on zero,
+    ``h_k[t] = cos(pi s_k t) exp(-t^2 / (2 (10 / s_k)^2))``: its centre
+    frequency is ``s_k * sample_rate / 2`` and its Gaussian width ``5 / f_k``
+    seconds, so the bandwidth depends only on the centre frequency in Hz.
+    Centres are sorted in every pass so the filter axis stays ordered by
+    frequency.
+
+    Parameters
+    ----------
+    n_filters : int
+        Number of filters.
+    kernel_size : int
+        Number of taps (odd).
+    sample_rate : float
+        Sample rate in Hz, used only to report frequencies in Hz.
+    init : {"mel", "uniform", "random"}, default="mel"
+        Initial centre frequencies.
+    learn_bandwidth : bool, default=False
+        Learn a per-filter width factor ``exp(beta_k)`` (starts at 1) on top
+        of the width tied to the centre frequency.
+    f_min : float, default=0.0
+        Lowest edge in Hz of the mel or uniform initial spacing.
+
+    References
+    ----------
+    Dutta, Agrawal, Ganapathy, "A multi-head relevance weighting framework for
+    learning raw waveform audio representations", WASPAA 2021, arXiv:2107.14793.
+    """
+
+    def __init__(self, n_filters, kernel_size, sample_rate, *, init="mel",
+                 learn_bandwidth=False, f_min=0.0):
+        super().__init__()
+        self.n_filters = int(n_filters)
+        self.kernel_size = int(kernel_size)
+        self.sample_rate = float(sample_rate)
+        self.init = init
+        self.learn_bandwidth = bool(learn_bandwidth)
+        self.f_min = float(f_min)
+        s = _initial_centres(self.n_filters, init, self.f_min, self.sample_rate / 2)
+        s = np.clip(s, 1e-4, 1 - 1e-4)
+        mu = torch.as_tensor(np.log(s / (1 - s)), dtype=torch.float32)
+        self.mu = nn.Parameter(mu)
+        self.register_buffer("mu_init", mu.clone())
+        if self.learn_bandwidth:
+            self.log_width = nn.Parameter(torch.zeros(self.n_filters))
+        self.register_buffer(
+            "taps", torch.arange(self.kernel_size, dtype=torch.float32) - (self.kernel_size - 1) / 2
+        )
+
+    def forward(self, *args, **kwargs):
+        raise RuntimeError("A filterbank holds kernels; apply it with CosGaussFrontEnd.")
+
+    def normalized_centres(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sorted ``s = sigmoid(mu)`` and the permutation that sorts them."""
+        return torch.sort(torch.sigmoid(self.mu))
+
+    def filters(self) -> torch.Tensor:
+        """Kernels of shape (n_filters, kernel_size), sorted by centre frequency."""
+        s, order = self.normalized_centres()
+        s = s.unsqueeze(1)
+        width = 10.0 / s
+        if self.learn_bandwidth:
+            width = width * torch.exp(self.log_width[order]).unsqueeze(1)
+        t = self.taps.to(s.dtype)
+        return torch.cos(np.pi * s * t) * torch.exp(-(t**2) / (2 * width**2))
+
+    def centre_frequencies(self) -> np.ndarray:
+        """Current centre frequencies in Hz, sorted, as a NumPy array."""
+        with torch.no_grad():
+            s, _ = self.normalized_centres()
+        return s.double().cpu().numpy() * self.sample_rate / 2
+
+    def initial_centre_frequencies(self) -> np.ndarray:
+        """Centre frequencies in Hz at initialisation, sorted."""
+        s = torch.sort(torch.sigmoid(self.mu_init.double()))[0]
+        return s.cpu().numpy() * self.sample_rate / 2
+
+    def frequency_response(self, n_fft: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+        """Magnitude responses of the current filters.
+
+        Returns
+        -------
+        freqs : ndarray of shape (n_fft // 2 + 1,)
+            Frequencies in Hz.
+        magnitude : ndarray of shape (n_filters, n_fft // 2 + 1)
+            ``|H_k(f)|`` on a linear scale.
+        """
+        n_fft = max(int(n_fft), self.kernel_size)
+        with torch.no_grad():
+            mag = torch.fft.rfft(self.filters().double(), n=n_fft).abs()
+        return np.fft.rfftfreq(n_fft, 1.0 / self.sample_rate), mag.cpu().numpy()
+
+    def get_config(self) -> dict:
+        """Arguments that rebuild this filterbank (weights apart)."""
+        return dict(n_filters=self.n_filters, kernel_size=self.kernel_size,
+                    sample_rate=self.sample_rate, init=self.init,
+                    learn_bandwidth=self.learn_bandwidth, f_min=self.f_min)

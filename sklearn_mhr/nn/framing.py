@@ -1,0 +1,38 @@
+"""Cutting waveforms into Hamming-weighted frames."""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["n_frames", "frame_signal"]
+
+
+def n_frames(n_samples: int, win_length: int, hop_length: int) -> int:
+    """Number of frames a clip of ``n_samples`` gives.
+
+    A clip shorter than one window is zero-padded to one window, so every
+    clip has at least one frame.
+    """
+    return 1 + max(n_samples - win_length, 0) // hop_length
+
+
+def frame_signal(x: torch.Tensor, win_length: int, hop_length: int) -> torch.Tensor:
+    """Cut waveforms into overlapping frames without copying.
+
+    Parameters
+    ----------
+    x : Tensor of shape (batch, n_samples)
+        Waveforms.
+    win_length, hop_length : int
+        Frame length and hop, in samples.
+
+    Returns
+    -------
+    frames : Tensor of shape (batch, n_frames, win_length)
+        A strided view of ``x`` (of a zero-padded copy when a clip is
+        shorter than one window). Samples after the last full frame are
+        dropped.
+    """
+    if x.shape[-1] < win_length:
+        x = torch.nn.functional.pad(x, (0, win_length - x.shape[-1]))
+    return x.unfold(-1, win_length, hop_length)

@@ -1,0 +1,149 @@
+"""The learnable acoustic front end: filterbank energies of short frames.
+
+Two ways compute the log energy of each frame through each filter:
+
+- ``fft_energy`` (default): by Parseval, the energy of the *full* linear
+  convolution of a frame with a kernel is ``sum_f |X(f)|^2 |H(f)|^2 / N`` for
+  any DFT length ``N >= win + kernel - 1``: one FFT per frame, one per kernel
+  and a matrix product.
+- ``time_energy``: the paper's reference, a "valid" convolution of every frame
+  with every kernel, squared and averaged. Hundreds of times more work.
+
+Both divide by the valid length ``win - kernel + 1`` so they share a scale;
+they differ by the edge outputs that only the full convolution counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+import torch
+from torch import nn
+
+from .cosgauss import CosGaussFilterbank
+from .framing import frame_signal
+
+__all__ = ["CosGaussFrontEnd", "fft_energy", "time_energy", "fft_length", "PATHS"]
+
+PATHS = ("fft", "time")
+
+
+def fft_length(win_length: int, kernel_size: int) -> int:
+    """Shortest fast DFT length that holds a full convolution of frame and kernel."""
+    return scipy.fft.next_fast_len(win_length + kernel_size - 1, real=True)
+
+
+def _rfft_power(x: torch.Tensor, n_fft: int) -> torch.Tensor:
+    spec = torch.fft.rfft(x, n=n_fft)
+    return spec.real.square() + spec.imag.square()
+
+
+def _one_sided_weights(n_fft: int, dtype, device) -> torch.Tensor:
+    """Weights that make a sum over rfft bins equal the sum over all DFT bins."""
+    w = torch.full((n_fft // 2 + 1,), 2.0, dtype=dtype, device=device)
+    w[0] = 1.0
+    if n_fft % 2 == 0:
+        w[-1] = 1.0
+    return w
+
+
+def fft_energy(frames: torch.Tensor, kernels: torch.Tensor, n_fft: int | None = None) -> torch.Tensor:
+    """Mean squared output of the full convolution of each frame with each kernel.
+
+    Parameters
+    ----------
+    frames : Tensor of shape (..., win_length)
+        Windowed frames.
+    kernels : Tensor of shape (n_filters, kernel_size)
+    n_fft : int, optional
+        DFT length, at least ``win_length + kernel_size - 1``.
+
+    Returns
+    -------
+    energy : Tensor of shape (..., n_filters)
+        Sum of squares of the full convolution divided by the valid length
+        ``win_length - kernel_size + 1``.
+    """
+    win, k = frames.shape[-1], kernels.shape[-1]
+    n_fft = fft_length(win, k) if n_fft is None else int(n_fft)
+    if n_fft < win + k - 1:
+        raise ValueError(f"n_fft must be at least win_length + kernel_size - 1 = {win + k - 1}, got {n_fft}")
+    gain = _rfft_power(kernels, n_fft)
+    gain = gain * (_one_sided_weights(n_fft, gain.dtype, gain.device) / (n_fft * (win - k + 1)))
+    return _rfft_power(frames, n_fft) @ gain.T
+
+
+def time_energy(frames: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
+    """Mean squared output of the valid convolution of each frame with each kernel.
+
+    The paper's computation; shapes as in :func:`fft_energy`.
+    """
+    lead, win = frames.shape[:-1], frames.shape[-1]
+    out = nn.functional.conv1d(frames.reshape(-1, 1, win), kernels.unsqueeze(1))
+    return out.square().mean(-1).reshape(*lead, kernels.shape[0])
+
+
+class CosGaussFrontEnd(nn.Module):
+    """Log filterbank energies of Hamming-weighted frames with learnable filters.
+
+    Parameters
+    ----------
+    n_filters : int
+        Number of filters.
+    sample_rate : float
+        Sample rate in Hz.
+    win_length, hop_length, kernel_size : int
+        Frame length, hop and kernel taps, in samples (``kernel_size < win_length``).
+    path : {"fft", "time"}, default="fft"
+        How energies are computed (module docstring).
+    init, learn_bandwidth, f_min
+        Passed to :class:`CosGaussFilterbank`.
+    eps : float, default=1e-6
+        Floor added before the logarithm.
+    chunk_frames : int, default=8192
+        Outside autograd, frames are processed this many at a time so memory
+        stays bounded for long clips; the result does not change.
+
+    Shapes
+    ------
+    ``forward``: (batch, n_samples) -> (batch, n_filters, n_frames).
+    """
+
+    def __init__(self, n_filters, sample_rate, win_length, hop_length, kernel_size, *,
+                 path="fft", init="mel", learn_bandwidth=False, f_min=0.0, eps=1e-6,
+                 chunk_frames=8192):
+        super().__init__()
+        if path not in PATHS:
+            raise ValueError(f"path must be one of {PATHS}, got {path!r}")
+        if not 0 < kernel_size < win_length:
+            raise ValueError(
+                f"kernel_size must be between 1 and win_length - 1 = {win_length - 1}, got {kernel_size}"
+            )
+        self.filterbank = CosGaussFilterbank(n_filters, kernel_size, sample_rate, init=init,
+                                             learn_bandwidth=learn_bandwidth, f_min=f_min)
+        self.win_length, self.hop_length = int(win_length), int(hop_length)
+        self.path, self.eps, self.chunk_frames = path, float(eps), int(chunk_frames)
+        self.n_fft = fft_length(self.win_length, kernel_size)
+        self.register_buffer("window", torch.hamming_window(self.win_length, periodic=False))
+
+    @property
+    def n_filters(self) -> int:
+        return self.filterbank.n_filters
+
+    def _energy(self, frames: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
+        frames = frames * self.window
+        if self.path == "fft":
+            return fft_energy(frames, kernels, self.n_fft)
+        return time_energy(frames, kernels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        frames = frame_signal(x, self.win_length, self.hop_length)
+        kernels = self.filterbank.filters()
+        n = frames.shape[1]
+        step = max(1, self.chunk_frames // max(1, frames.shape[0]))
+        if torch.is_grad_enabled() or n <= step:
+            energy = self._energy(frames, kernels)
+        else:
+            energy = torch.cat([self._energy(frames[:, i:i + step], kernels)
+                                for i in range(0, n, step)], dim=1)
+        return torch.log(energy + self.eps).transpose(1, 2)

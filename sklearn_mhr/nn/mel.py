@@ -1,0 +1,53 @@
+"""The log-mel front end: the paper's mel-spectrogram baseline."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .framing import frame_signal
+from .melscale import mel_filter_matrix
+
+__all__ = ["LogMelFrontEnd"]
+
+
+class LogMelFrontEnd(nn.Module):
+    """Log mel energies of Hamming-weighted frames; no learnable parameters.
+
+    Same framing, same output layout and same interface as
+    :class:`~sklearn_mhr.nn.frontend.CosGaussFrontEnd`, so swapping one for the
+    other changes nothing else in the network.
+
+    Parameters
+    ----------
+    n_filters : int
+        Number of mel bands.
+    sample_rate : float
+        Sample rate in Hz.
+    win_length, hop_length : int
+        Frame length and hop in samples; the DFT length is ``win_length``.
+    f_min : float, default=0.0
+        Lowest band edge in Hz.
+    eps : float, default=1e-6
+        Floor added before the logarithm.
+
+    Shapes
+    ------
+    ``forward``: (batch, n_samples) -> (batch, n_filters, n_frames).
+    """
+
+    def __init__(self, n_filters, sample_rate, win_length, hop_length, *, f_min=0.0, eps=1e-6):
+        super().__init__()
+        self.n_filters = int(n_filters)
+        self.sample_rate = float(sample_rate)
+        self.win_length, self.hop_length, self.eps = int(win_length), int(hop_length), float(eps)
+        mel = mel_filter_matrix(self.n_filters, self.win_length, self.sample_rate, f_min)
+        # power spectrum / win_length is a per-sample energy, comparable to CosGaussFrontEnd
+        self.register_buffer("mel_t", torch.as_tensor(mel.T / self.win_length, dtype=torch.float32))
+        self.register_buffer("window", torch.hamming_window(self.win_length, periodic=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        frames = frame_signal(x, self.win_length, self.hop_length) * self.window
+        spec = torch.fft.rfft(frames)
+        power = spec.real.square() + spec.imag.square()
+        return torch.log(power @ self.mel_t + self.eps).transpose(1, 2)

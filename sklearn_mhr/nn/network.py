@@ -1,0 +1,94 @@
+"""The full network: front end, relevance heads, back end."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .backends import CNNLSTM, FCNN, LightCNN
+from .frontend import CosGaussFrontEnd
+from .mel import LogMelFrontEnd
+from .relevance import MultiHeadRelevance
+
+__all__ = ["MHRNet", "FRONT_ENDS", "BACK_ENDS"]
+
+FRONT_ENDS = {"cosgauss": CosGaussFrontEnd, "mel": LogMelFrontEnd}
+BACK_ENDS = {"light": LightCNN, "fcnn": FCNN, "cnn_lstm": CNNLSTM}
+
+
+def _lookup(registry: dict, kind: str, name) -> type:
+    if name not in registry:
+        raise ValueError(f"{kind} must be one of {sorted(registry)}, got {name!r}")
+    return registry[name]
+
+
+class MHRNet(nn.Module):
+    """Raw waveform -> time-frequency map -> relevance heads -> back end -> logits.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of outputs.
+    sample_rate : float
+        Sample rate in Hz.
+    win_length, hop_length, kernel_size : int
+        Frame length, hop and filter taps in samples (``kernel_size`` is
+        unused by the mel front end).
+    front_end : {"cosgauss", "mel"}, default="cosgauss"
+        Learnable filterbank or fixed log-mel (the baseline).
+    n_filters : int, default=80
+        Filters (or mel bands).
+    path : {"fft", "time"}, default="fft"
+        How the learnable front end computes energies.
+    init : {"mel", "uniform", "random"}, default="mel"
+        Initial centre frequencies of the learnable filters.
+    learn_bandwidth : bool, default=False
+        Learn filter widths independently of their centres.
+    n_heads : int, default=2
+        Relevance heads; 0 turns relevance weighting off.
+    context, head_hidden, head_activation
+        Passed to :class:`~sklearn_mhr.nn.relevance.MultiHeadRelevance`.
+    back_end : {"light", "fcnn", "cnn_lstm"}, default="light"
+        Classifier on top of the map.
+    back_end_width : int, default=16
+        Channels of the back end's first block.
+    dropout : float, default=0.2
+        Dropout in the back end.
+
+    Shapes
+    ------
+    ``forward``: (batch, n_samples) -> (batch, n_classes).
+    """
+
+    def __init__(self, n_classes, sample_rate, win_length, hop_length, kernel_size, *,
+                 front_end="cosgauss", n_filters=80, path="fft", init="mel",
+                 learn_bandwidth=False, n_heads=2, context=10, head_hidden=50,
+                 head_activation="sigmoid", back_end="light", back_end_width=16, dropout=0.2):
+        super().__init__()
+        front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
+        back_cls = _lookup(BACK_ENDS, "back_end", back_end)
+        if front_cls is CosGaussFrontEnd:
+            self.front_end = CosGaussFrontEnd(n_filters, sample_rate, win_length, hop_length,
+                                              kernel_size, path=path, init=init,
+                                              learn_bandwidth=learn_bandwidth)
+        else:
+            self.front_end = LogMelFrontEnd(n_filters, sample_rate, win_length, hop_length)
+        self.relevance = (
+            MultiHeadRelevance(n_filters, n_heads, context=context, hidden=head_hidden,
+                               activation=head_activation)
+            if n_heads > 0 else None
+        )
+        self.back_end = back_cls(n_filters, n_classes, width=back_end_width, dropout=dropout)
+
+    def representation(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The relevance-weighted map and the weights (None without heads).
+
+        Shapes: (batch, n_samples) -> (batch, n_filters, n_frames) twice.
+        """
+        tf_map = self.front_end(x)
+        if self.relevance is None:
+            return tf_map, None
+        return self.relevance(tf_map)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.back_end(self.representation(x)[0])

@@ -1,0 +1,69 @@
+"""scikit-learn's own estimator checks: the default legacy=True suite, no tag switched off."""
+
+import re
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_classifiers_train,
+    check_transformer_general,
+    parametrize_with_checks,
+)
+
+from sklearn_mhr import MHRAudioClassifier
+
+# Small and fast; every other parameter keeps its default.
+FAST = dict(n_filters=8, n_heads=2, context=2, head_hidden=8, back_end_width=4,
+            window_duration=0.004, hop_duration=0.002, kernel_duration=0.001,
+            max_epochs=2, batch_size=16, random_state=0)
+
+ESTIMATORS = [
+    MHRAudioClassifier(**FAST),
+    MHRAudioClassifier(**{**FAST, "front_end": "mel", "n_heads": 0}),  # the paper's baseline
+]
+
+_ANY_LENGTH = (
+    "clips of any length are valid at predict (DESIGN.md section 2), so a 2-D array with a "
+    "different number of samples than in fit is not an error"
+)
+# Every expected failure, with its reason; all three are the same contract.
+EXPECTED_FAILED_CHECKS = {
+    "check_n_features_in_after_fitting": _ANY_LENGTH,
+    # its last step calls predict(X.T) and expects a ValueError;
+    # test_classifiers_train_fails_only_on_feature_count proves every earlier step passes
+    "check_classifiers_train": _ANY_LENGTH,
+    # its last step calls transform(X[:, :-1]) and expects a ValueError;
+    # test_transformer_general_fails_only_on_feature_count proves every earlier step passes
+    "check_transformer_general": _ANY_LENGTH,
+}
+
+# Checks the suite yields per estimator (pandas-only checks included, skipped when
+# pandas is absent). A change that silently drops checks fails the count below.
+N_CHECKS_PER_ESTIMATOR = 61
+
+
+def expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS
+
+
+CHECKS = parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+
+
+@CHECKS
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_number_of_checks_that_run():
+    assert len(CHECKS.args[1]) == N_CHECKS_PER_ESTIMATOR * len(ESTIMATORS)
+
+
+def test_classifiers_train_fails_only_on_feature_count():
+    with pytest.raises(AssertionError, match=re.escape(
+            "does not raise an error when the number of features in predict is different")):
+        check_classifiers_train("MHRAudioClassifier", MHRAudioClassifier(**FAST))
+
+
+def test_transformer_general_fails_only_on_feature_count():
+    with pytest.raises(AssertionError, match=re.escape(
+            "does not raise an error when the number of features in transform is different")):
+        check_transformer_general("MHRAudioClassifier", MHRAudioClassifier(**FAST))
