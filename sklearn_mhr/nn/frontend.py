@@ -124,7 +124,7 @@ class CosGaussFrontEnd(nn.Module):
         self.win_length, self.hop_length = int(win_length), int(hop_length)
         self.path, self.eps, self.chunk_frames = path, float(eps), int(chunk_frames)
         self.n_fft = fft_length(self.win_length, kernel_size)
-        self.register_buffer("window", torch.hamming_window(self.win_length, periodic=False))
+        self.register_buffer("window", torch.as_tensor(np.hamming(self.win_length), dtype=torch.float32))
 
     @property
     def n_filters(self) -> int:

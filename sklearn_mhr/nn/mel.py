@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -44,7 +45,7 @@ class LogMelFrontEnd(nn.Module):
         mel = mel_filter_matrix(self.n_filters, self.win_length, self.sample_rate, f_min)
         # power spectrum / win_length is a per-sample energy, comparable to CosGaussFrontEnd
         self.register_buffer("mel_t", torch.as_tensor(mel.T / self.win_length, dtype=torch.float32))
-        self.register_buffer("window", torch.hamming_window(self.win_length, periodic=False))
+        self.register_buffer("window", torch.as_tensor(np.hamming(self.win_length), dtype=torch.float32))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         frames = frame_signal(x, self.win_length, self.hop_length) * self.window

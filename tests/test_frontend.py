@@ -1,0 +1,240 @@
+"""The learnable front end: both paths against independent references, gradients, shapes."""
+
+import numpy as np
+import pytest
+import torch
+from scipy.signal import chirp
+
+from sklearn_mhr.nn import CosGaussFilterbank, CosGaussFrontEnd, LogMelFrontEnd, fft_energy, time_energy
+from sklearn_mhr.nn.framing import frame_signal, n_frames
+from sklearn_mhr.nn.frontend import fft_length
+
+
+def _kernels_numpy(s, kernel_size):
+    """The paper's filter, written out independently of the module."""
+    t = np.arange(kernel_size) - (kernel_size - 1) / 2
+    return np.cos(np.pi * s[:, None] * t) * np.exp(-t**2 / (2 * (10 / s[:, None]) ** 2))
+
+
+def _frames_numpy(x, win, hop, window):
+    count = 1 + (len(x) - win) // hop
+    return np.stack([x[i * hop:i * hop + win] * window for i in range(count)])
+
+
+@pytest.mark.parametrize("sample_rate", [8000, 16000, 44100])
+@pytest.mark.parametrize("win_s, kernel_s", [(0.025, 0.004), (0.0464, 0.016), (0.032, 0.012)])
+@pytest.mark.parametrize("hop_frac", [0.5, 0.25])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_fft_path_equals_full_convolution(sample_rate, win_s, kernel_s, hop_frac, batch, rng):
+    win = round(win_s * sample_rate)
+    kernel = round(kernel_s * sample_rate) | 1
+    hop = max(1, round(win * hop_frac))
+    fe = CosGaussFrontEnd(12, sample_rate, win, hop, kernel, path="fft").double()
+    x = rng.standard_normal((batch, win + 3 * hop + 7))
+    with torch.no_grad():
+        got = fe(torch.from_numpy(x)).numpy()
+    s = np.sort(1 / (1 + np.exp(-fe.filterbank.mu.detach().numpy())))
+    kernels = _kernels_numpy(s, kernel)
+    for b in range(batch):
+        frames = _frames_numpy(x[b], win, hop, fe.window.numpy())
+        energy = np.array([[np.sum(np.convolve(f, k, mode="full") ** 2) for k in kernels] for f in frames])
+        expected = np.log(energy / (win - kernel + 1) + fe.eps).T
+        np.testing.assert_allclose(got[b], expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("sample_rate, win, hop, kernel", [(8000, 200, 80, 33), (16000, 400, 160, 129),
+                                                           (44100, 2048, 1024, 705)])
+def test_time_path_equals_valid_convolution(sample_rate, win, hop, kernel, rng):
+    fe = CosGaussFrontEnd(6, sample_rate, win, hop, kernel, path="time").double()
+    x = rng.standard_normal((2, win + 2 * hop))
+    with torch.no_grad():
+        got = fe(torch.from_numpy(x)).numpy()
+    s = np.sort(1 / (1 + np.exp(-fe.filterbank.mu.detach().numpy())))
+    kernels = _kernels_numpy(s, kernel)
+    for b in range(2):
+        frames = _frames_numpy(x[b], win, hop, fe.window.numpy())
+        energy = np.array([[np.mean(np.convolve(f, k, mode="valid") ** 2) for k in kernels] for f in frames])
+        np.testing.assert_allclose(got[b], np.log(energy + fe.eps).T, rtol=1e-10, atol=1e-10)
+
+
+def _signals(sample_rate, seconds, rng):
+    t = np.arange(round(seconds * sample_rate)) / sample_rate
+    return {
+        "noise": 0.1 * rng.standard_normal(t.size),
+        "tone": 0.5 * np.sin(2 * np.pi * 1000 * t),
+        "chirp": 0.5 * chirp(t, 100, t[-1], 0.45 * sample_rate),
+    }
+
+
+# Measured |log E_fft - log E_time| at the paper's setting (44.1 kHz, 2048/1024, 705 taps,
+# 80 mel-initialised filters, eps 1e-6, 1 s), as (mean over all bins, mean over the bins within
+# 30 dB of their frame's strongest filter): noise 0.049 / 0.049, tone 2.46 / 0.25,
+# chirp 2.27 / 0.20. Far from a tone the valid convolution sees almost nothing while the full one
+# also counts the broadband edge transients, hence the large gap in those near-silent bins.
+# Bounds leave headroom without hiding a wrong path.
+GAP_BOUNDS = {"noise": (0.1, 0.1), "tone": (3.0, 0.35), "chirp": (3.0, 0.3)}
+
+
+@pytest.mark.parametrize("kind", sorted(GAP_BOUNDS))
+def test_gap_between_paths_is_the_measured_one(kind, rng):
+    fft = CosGaussFrontEnd(80, 44100, 2048, 1024, 705, path="fft")
+    time = CosGaussFrontEnd(80, 44100, 2048, 1024, 705, path="time")
+    x = torch.as_tensor(_signals(44100, 1.0, rng)[kind], dtype=torch.float32)[None]
+    with torch.no_grad():
+        ref = time(x)
+        gap = (fft(x) - ref).abs()
+    strong = ref > ref.amax(dim=1, keepdim=True) - np.log(1e3)
+    bound_all, bound_strong = GAP_BOUNDS[kind]
+    assert gap.mean() < bound_all
+    assert gap[strong].mean() < bound_strong
+    assert gap[strong].mean() > 0.01  # the two really differ: the full convolution counts edges
+
+
+@pytest.mark.parametrize("path", ["fft", "time"])
+@pytest.mark.parametrize("learn_bandwidth", [False, True])
+def test_gradcheck_wrt_centre_frequencies(path, learn_bandwidth):
+    fe = CosGaussFrontEnd(5, 8000, 64, 32, 17, path=path, learn_bandwidth=learn_bandwidth).double()
+    x = torch.randn(2, 200, dtype=torch.float64)
+    params = [fe.filterbank.mu] + ([fe.filterbank.log_width] if learn_bandwidth else [])
+    inputs = tuple(p.detach().clone().requires_grad_(True) for p in params)
+    assert torch.autograd.gradcheck(lambda *p: _forward_with(fe, x, *p), inputs, eps=1e-6, atol=1e-5)
+
+
+def _forward_with(fe, x, mu, log_width=None):
+    """The front end's forward with its parameters replaced by differentiable inputs."""
+    fb = fe.filterbank
+    s, order = torch.sort(torch.sigmoid(mu))
+    width = 10.0 / s[:, None]
+    if log_width is not None:
+        width = width * torch.exp(log_width[order])[:, None]
+    kernels = torch.cos(np.pi * s[:, None] * fb.taps) * torch.exp(-fb.taps**2 / (2 * width**2))
+    frames = frame_signal(x, fe.win_length, fe.hop_length) * fe.window
+    energy = fft_energy(frames, kernels) if fe.path == "fft" else time_energy(frames, kernels)
+    return torch.log(energy + fe.eps)
+
+
+def test_forward_with_matches_module():
+    fe = CosGaussFrontEnd(5, 8000, 64, 32, 17, learn_bandwidth=True).double()
+    with torch.no_grad():
+        fe.filterbank.log_width.uniform_(-0.3, 0.3)
+    x = torch.randn(2, 200, dtype=torch.float64)
+    fb = fe.filterbank
+    torch.testing.assert_close(_forward_with(fe, x, fb.mu, fb.log_width).transpose(1, 2), fe(x))
+
+
+def test_gradient_reaches_mu_through_the_module():
+    fe = CosGaussFrontEnd(8, 16000, 400, 160, 129)
+    fe(torch.randn(2, 4000)).sum().backward()
+    assert fe.filterbank.mu.grad is not None and torch.all(fe.filterbank.mu.grad != 0)
+
+
+@pytest.mark.parametrize("n_samples", [1, 5, 399, 400, 401, 4001])
+@pytest.mark.parametrize("front", ["fft", "time", "mel"])
+def test_shapes_for_odd_lengths_and_short_clips(n_samples, front):
+    if front == "mel":
+        fe = LogMelFrontEnd(10, 16000, 400, 160)
+    else:
+        fe = CosGaussFrontEnd(10, 16000, 400, 160, 129, path=front)
+    out = fe(torch.randn(1, n_samples))
+    assert out.shape == (1, 10, n_frames(n_samples, 400, 160))
+    assert torch.isfinite(out).all()
+
+
+def test_window_is_hamming():
+    fe = CosGaussFrontEnd(4, 8000, 200, 80, 33)
+    np.testing.assert_allclose(fe.window.numpy(), np.hamming(200), atol=1e-7)
+
+
+def test_n_frames_and_framing_is_a_view():
+    x = torch.arange(1000.0)[None]
+    frames = frame_signal(x, 100, 30)
+    assert frames.shape == (1, n_frames(1000, 100, 30), 100) == (1, 31, 100)
+    assert frames.data_ptr() == x.data_ptr()  # no copy
+    assert torch.equal(frames[0, 2], x[0, 60:160])
+    assert n_frames(50, 100, 30) == 1
+
+
+def test_filters_sorted_and_centre_frequencies_in_hz():
+    fb = CosGaussFilterbank(6, 129, 16000, init="random")
+    with torch.no_grad():
+        fb.mu.copy_(torch.tensor([2.0, -1.0, 0.5, -3.0, 1.0, 0.0]))
+    hz = fb.centre_frequencies()
+    assert np.all(np.diff(hz) > 0)
+    np.testing.assert_allclose(hz[0], 8000 / (1 + np.exp(3.0)), rtol=1e-6)
+    # the response of each kernel peaks at its centre frequency
+    freqs, mag = fb.frequency_response(n_fft=16384)
+    peaks = freqs[mag.argmax(axis=1)]
+    np.testing.assert_allclose(peaks[2:], hz[2:], rtol=0.02)
+
+
+@pytest.mark.parametrize("init", ["mel", "uniform", "random"])
+def test_initialisations(init):
+    fb = CosGaussFilterbank(20, 257, 16000, init=init)
+    hz = fb.initial_centre_frequencies()
+    assert hz.shape == (20,) and np.all(np.diff(hz) >= 0) and 0 < hz[0] and hz[-1] < 8000
+    np.testing.assert_allclose(hz, fb.centre_frequencies(), rtol=1e-5)
+    if init == "uniform":
+        np.testing.assert_allclose(np.diff(hz), np.diff(hz)[0], rtol=1e-3)
+    if init == "mel":
+        assert np.diff(hz)[-1] > 5 * np.diff(hz)[0]  # denser at low frequencies
+
+
+def test_bandwidth_is_tied_to_centre_frequency_in_hz():
+    """The same centre in Hz gives the same response at any sample rate."""
+    widths = []
+    for sr in (16000, 44100):
+        fb = CosGaussFilterbank(1, round(0.016 * sr) | 1, sr)
+        with torch.no_grad():
+            s = 2000 / (sr / 2)
+            fb.mu.fill_(float(np.log(s / (1 - s))))
+        freqs, mag = fb.frequency_response(n_fft=1 << 16)
+        above = freqs[mag[0] > mag[0].max() / 2]
+        widths.append(above[-1] - above[0])
+    np.testing.assert_allclose(widths[0], widths[1], rtol=0.02)
+
+
+def test_filterbank_refuses_forward_and_bad_arguments():
+    fb = CosGaussFilterbank(4, 33, 8000)
+    with pytest.raises(RuntimeError, match="CosGaussFrontEnd"):
+        fb(torch.zeros(1, 10))
+    with pytest.raises(ValueError, match="init must be one of"):
+        CosGaussFilterbank(4, 33, 8000, init="linear")
+    with pytest.raises(ValueError, match="kernel_size must be between 1 and win_length - 1 = 99, got 101"):
+        CosGaussFrontEnd(4, 8000, 100, 50, 101)
+    with pytest.raises(ValueError, match="path must be one of"):
+        CosGaussFrontEnd(4, 8000, 100, 50, 33, path="freq")
+    with pytest.raises(ValueError, match="n_fft must be at least"):
+        fft_energy(torch.zeros(1, 100), torch.zeros(2, 33), n_fft=120)
+
+
+def test_fft_length_is_long_enough_and_fast():
+    n = fft_length(2048, 705)
+    assert n >= 2048 + 705 - 1
+    factors = n
+    for p in (2, 3, 5):
+        while factors % p == 0:
+            factors //= p
+    assert factors == 1
+
+
+def test_chunked_inference_equals_one_pass():
+    fe = CosGaussFrontEnd(8, 16000, 400, 160, 129, chunk_frames=7)
+    x = torch.randn(2, 16000)
+    with torch.no_grad():
+        chunked = fe(x)
+    whole = fe(x).detach()  # under autograd: one pass
+    torch.testing.assert_close(chunked, whole)
+
+
+def test_log_mel_front_end_matches_numpy(rng):
+    from sklearn_mhr.nn.melscale import mel_filter_matrix
+
+    fe = LogMelFrontEnd(20, 16000, 400, 160).double()
+    x = rng.standard_normal(4000)
+    with torch.no_grad():
+        got = fe(torch.from_numpy(x)[None])[0].numpy()
+    frames = _frames_numpy(x, 400, 160, fe.window.numpy())
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2 / 400
+    expected = np.log(power @ mel_filter_matrix(20, 400, 16000).T + 1e-6).T
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+    assert not list(fe.parameters())

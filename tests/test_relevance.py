@@ -1,0 +1,86 @@
+"""Relevance heads: band cutting, the per-bin network as a convolution, weights, skip connection."""
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_mhr.nn import MultiHeadRelevance, RelevanceHead, band_edges
+
+
+@pytest.mark.parametrize("n_filters, n_heads, sizes", [
+    (80, 2, [40, 40]), (10, 3, [4, 3, 3]), (7, 7, [1] * 7), (5, 1, [5]), (11, 4, [3, 3, 3, 2]),
+])
+def test_band_edges(n_filters, n_heads, sizes):
+    edges = band_edges(n_filters, n_heads)
+    assert [b - a for a, b in edges] == sizes
+    assert edges[0][0] == 0 and edges[-1][1] == n_filters
+    assert all(edges[i][1] == edges[i + 1][0] for i in range(n_heads - 1))
+
+
+@pytest.mark.parametrize("n_heads", [0, 9])
+def test_band_edges_rejects_bad_head_counts(n_heads):
+    with pytest.raises(ValueError, match=f"n_heads must be between 1 and n_filters=8, got {n_heads}"):
+        band_edges(8, n_heads)
+
+
+def test_head_equals_per_bin_mlp_over_context():
+    """The convolution computes, for every bin, MLP(row[t - c .. t + c]) with zero padding."""
+    context, hidden = 3, 5
+    head = RelevanceHead(context, hidden).double()
+    band = torch.randn(2, 4, 9, dtype=torch.float64)
+    got = head(band)
+    w1 = head.hidden.weight[:, 0, 0]  # (hidden, 2c+1)
+    b1 = head.hidden.bias
+    w2 = head.out.weight[0, :, 0, 0]
+    b2 = head.out.bias
+    padded = torch.nn.functional.pad(band, (context, context))
+    for b in range(2):
+        for f in range(4):
+            for t in range(9):
+                window = padded[b, f, t:t + 2 * context + 1]
+                expected = torch.sigmoid(w2 @ torch.sigmoid(w1 @ window + b1) + b2[0])
+                torch.testing.assert_close(got[b, f, t], expected)
+
+
+def test_softmax_head_normalises_over_the_band_filters():
+    head = RelevanceHead(2, 6, activation="softmax")
+    w = head(torch.randn(3, 5, 11))
+    torch.testing.assert_close(w.sum(dim=1), torch.ones(3, 11))
+    assert (w > 0).all()
+
+
+def test_sigmoid_weights_in_unit_interval():
+    w = RelevanceHead(2, 6)(torch.randn(3, 5, 11) * 10)
+    assert ((w > 0) & (w < 1)).all()
+
+
+@pytest.mark.parametrize("n_filters, n_heads", [(10, 3), (8, 2), (5, 5)])
+def test_multi_head_output_is_weighted_map_plus_skip_scaled_per_band(n_filters, n_heads):
+    mhr = MultiHeadRelevance(n_filters, n_heads, context=2, hidden=4)
+    x = torch.randn(2, n_filters, 13)
+    out, w = mhr(x)
+    assert out.shape == w.shape == x.shape
+    for (a, b), head in zip(mhr.edges, mhr.heads):
+        torch.testing.assert_close(w[:, a:b], head(x[:, a:b]))
+        y = w[:, a:b] * x[:, a:b] + x[:, a:b]
+        lo = y.amin(dim=(1, 2), keepdim=True)
+        hi = y.amax(dim=(1, 2), keepdim=True)
+        torch.testing.assert_close(out[:, a:b], (y - lo) / (hi - lo + 1e-6))
+
+
+def test_heads_are_independent_networks():
+    mhr = MultiHeadRelevance(8, 2)
+    p0, p1 = (list(h.parameters()) for h in mhr.heads)
+    assert all(a.data_ptr() != b.data_ptr() for a, b in zip(p0, p1))
+
+
+def test_no_unfold_copy_of_the_map():
+    """The head's first layer is a (1 x (2c+1)) convolution, not an unfolded copy."""
+    head = RelevanceHead(10, 50)
+    assert isinstance(head.hidden, torch.nn.Conv2d) and head.hidden.kernel_size == (1, 21)
+    assert isinstance(head.out, torch.nn.Conv2d) and head.out.kernel_size == (1, 1)
+
+
+def test_bad_activation():
+    with pytest.raises(ValueError, match="activation must be one of"):
+        RelevanceHead(activation="relu")
