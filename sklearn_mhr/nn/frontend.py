@@ -146,4 +146,5 @@ class CosGaussFrontEnd(nn.Module):
         else:
             energy = torch.cat([self._energy(frames[:, i:i + step], kernels)
                                 for i in range(0, n, step)], dim=1)
-        return torch.log(energy + self.eps).transpose(1, 2)
+        # contiguous (batch, n_filters, n_frames): convolutions on a strided view are far slower
+        return torch.log(energy + self.eps).transpose(1, 2).contiguous()

@@ -51,4 +51,4 @@ class LogMelFrontEnd(nn.Module):
         frames = frame_signal(x, self.win_length, self.hop_length) * self.window
         spec = torch.fft.rfft(frames)
         power = spec.real.square() + spec.imag.square()
-        return torch.log(power @ self.mel_t + self.eps).transpose(1, 2)
+        return torch.log(power @ self.mel_t + self.eps).transpose(1, 2).contiguous()

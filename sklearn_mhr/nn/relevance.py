@@ -63,7 +63,7 @@ class RelevanceHead(nn.Module):
         self.out = nn.Conv2d(hidden, 1, 1)
 
     def forward(self, band: torch.Tensor) -> torch.Tensor:
-        logits = self.out(torch.sigmoid(self.hidden(band.unsqueeze(1)))).squeeze(1)
+        logits = self.out(torch.sigmoid(self.hidden(band.unsqueeze(1).contiguous()))).squeeze(1)
         if self.activation == "softmax":
             return torch.softmax(logits, dim=1)
         return torch.sigmoid(logits)

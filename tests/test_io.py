@@ -1,0 +1,297 @@
+"""Tests for sklearn_mhr.io: read_audio and AudioLoader."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pytest
+import soundfile as sf
+from corpus_fixtures import class_tone_hz, write_audio_folder, write_corrupt_wav
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import get_tags
+
+import sklearn_mhr.io as io_module
+from sklearn_mhr.io import AudioLoader, AudioReadError, read_audio
+
+
+def tone(freq, sr, duration, amp=0.5):
+    t = np.arange(round(duration * sr)) / sr
+    return amp * np.sin(2 * np.pi * freq * t)
+
+
+def peak_hz(y, sr):
+    spec = np.abs(np.fft.rfft(y * np.hanning(y.size)))
+    return np.fft.rfftfreq(y.size, 1 / sr)[np.argmax(spec)]
+
+
+def named(path):
+    """A pytest `match` pattern for a message that names `path`."""
+    return re.escape(str(path))
+
+
+FORMATS = [
+    ("WAV", "PCM_U8", 8000, 1, 0.02),
+    ("WAV", "PCM_16", 22050, 2, 1e-3),
+    ("WAV", "PCM_24", 44100, 1, 1e-3),
+    ("WAV", "PCM_32", 48000, 2, 1e-3),
+    ("WAV", "FLOAT", 16000, 1, 1e-3),
+    ("FLAC", "PCM_16", 44100, 1, 1e-3),
+    ("FLAC", "PCM_24", 96000, 2, 1e-3),
+]
+
+
+@pytest.mark.parametrize("fmt, subtype, sr, channels, tol", FORMATS)
+def test_round_trip_every_subtype(tmp_path, fmt, subtype, sr, channels, tol):
+    y = tone(1000.0, sr, 0.5)
+    path = tmp_path / f"tone.{fmt.lower()}"
+    sf.write(
+        path, np.repeat(y[:, None], channels, axis=1), sr, subtype=subtype, format=fmt
+    )
+
+    native = read_audio(path)
+    assert native.dtype == np.float32 and native.ndim == 1
+    assert native.shape == y.shape
+    np.testing.assert_allclose(native, y, atol=tol)
+
+    out = read_audio(path, sample_rate=16000)
+    assert out.dtype == np.float32
+    assert abs(out.size - y.size * 16000 / sr) <= 1
+    assert abs(peak_hz(out, 16000) - 1000.0) <= 2.0  # one FFT bin at 0.5 s
+    core = out[out.size // 4 : -out.size // 4]  # away from filter edges
+    assert abs(np.sqrt(2 * np.mean(core**2)) - 0.5) < 0.02
+
+
+def test_stereo_is_mixed_down_by_mean(tmp_path):
+    left, right = tone(440, 16000, 0.2, 0.6), tone(1320, 16000, 0.2, 0.2)
+    path = tmp_path / "stereo.wav"
+    sf.write(path, np.stack([left, right], axis=1), 16000, subtype="FLOAT")
+    np.testing.assert_allclose(read_audio(path), (left + right) / 2, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "src, dst", [(44100, 22050), (8000, 22050), (96000, 16000), (16000, 16000)]
+)
+def test_resampled_length_and_frequency(tmp_path, src, dst):
+    path = tmp_path / "x.wav"
+    sf.write(path, tone(700, src, 1.0), src, subtype="PCM_16")
+    out = read_audio(path, sample_rate=dst)
+    assert out.size == dst
+    assert abs(peak_hz(out, dst) - 700) <= 1.0
+
+
+def test_duration_pads_and_crops_exactly(tmp_path):
+    path = tmp_path / "x.wav"
+    y = tone(500, 8000, 0.5)
+    sf.write(path, y, 8000, subtype="FLOAT")
+    padded = read_audio(path, duration=0.75)
+    assert padded.size == 6000
+    np.testing.assert_allclose(padded[:4000], y, atol=1e-6)
+    assert not padded[4000:].any()
+    cropped = read_audio(path, duration=0.1)
+    np.testing.assert_allclose(cropped, y[:800], atol=1e-6)
+    # with resampling the length is round(duration * sample_rate)
+    assert read_audio(path, sample_rate=22050, duration=0.33).size == round(
+        0.33 * 22050
+    )
+    assert read_audio(path, sample_rate=22050, duration=1.0).size == 22050
+
+
+def test_offset_reads_from_the_given_time(tmp_path):
+    path = tmp_path / "x.wav"
+    y = np.linspace(-0.5, 0.5, 8000)
+    sf.write(path, y, 8000, subtype="FLOAT")
+    np.testing.assert_allclose(read_audio(path, offset=0.25), y[2000:], atol=1e-6)
+    np.testing.assert_allclose(
+        read_audio(path, offset=0.25, duration=0.5), y[2000:6000], atol=1e-6
+    )
+    tail = read_audio(path, offset=0.9, duration=0.5)
+    assert tail.size == 4000 and not tail[800:].any()
+
+
+def test_dtype_float64(tmp_path):
+    path = tmp_path / "x.flac"
+    sf.write(path, tone(300, 16000, 0.1), 16000)
+    assert read_audio(path, dtype=np.float64).dtype == np.float64
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.wav"
+    with pytest.raises(FileNotFoundError, match=named(path)):
+        read_audio(path)
+
+
+def test_corrupt_file(tmp_path):
+    path = write_corrupt_wav(tmp_path / "broken.wav")
+    with pytest.raises(AudioReadError, match=rf"{named(path)}.*Format not recognised"):
+        read_audio(path)
+    assert issubclass(AudioReadError, ValueError)
+
+
+def test_zero_byte_and_zero_frame_files(tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(AudioReadError, match=rf"{named(empty)}.*0 bytes"):
+        read_audio(empty)
+    silent = tmp_path / "no_frames.wav"
+    sf.write(silent, np.zeros(0), 16000)
+    with pytest.raises(AudioReadError, match=rf"{named(silent)}.*no samples"):
+        read_audio(silent)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_samples(tmp_path, bad):
+    y = tone(300, 8000, 0.1).astype(np.float32)
+    y[123] = bad
+    path = tmp_path / "nan.wav"
+    sf.write(path, y, 8000, subtype="FLOAT")
+    with pytest.raises(
+        AudioReadError, match=rf"{named(path)}.*NaN or infinite.*frame 123"
+    ):
+        read_audio(path)
+
+
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"sample_rate": 0}, "sample_rate must be a positive"),
+        ({"sample_rate": -8000}, "sample_rate must be a positive"),
+        ({"sample_rate": 16000.5}, "sample_rate must be a positive"),
+        ({"sample_rate": True}, "sample_rate must be a positive"),
+        ({"duration": -1.0}, "duration must be a positive"),
+        ({"duration": 0}, "duration must be a positive"),
+        ({"offset": -0.1}, "offset must be a non-negative"),
+        ({"dtype": np.int16}, "dtype must be np.float32 or np.float64"),
+    ],
+)
+def test_bad_arguments(tmp_path, kwargs, pattern):
+    path = tmp_path / "x.wav"
+    sf.write(path, tone(300, 8000, 0.1), 8000)
+    with pytest.raises(ValueError, match=pattern):
+        read_audio(path, **kwargs)
+
+
+def test_offset_past_end_and_bad_path_type(tmp_path):
+    path = tmp_path / "x.wav"
+    sf.write(path, tone(300, 8000, 0.1), 8000)
+    with pytest.raises(
+        ValueError, match=rf"offset=0.5 s is past the end.*{named(path)}"
+    ):
+        read_audio(path, offset=0.5)
+    with pytest.raises(TypeError, match="path must be a str"):
+        read_audio(42)
+
+
+# AudioLoader ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    root = write_audio_folder(
+        tmp_path_factory.mktemp("folder"), n_per_class=4, duration=0.3
+    )
+    paths = sorted(str(p) for p in root.rglob("clip_*"))
+    labels = np.array([os.path.basename(os.path.dirname(p)) for p in paths])
+    return paths, labels
+
+
+def band_log_energy(X, sample_rate=8000):
+    """Log energy around each fixture class tone: a deliberately simple feature."""
+    spec = np.abs(np.fft.rfft(X, axis=1)) ** 2
+    f = np.fft.rfftfreq(X.shape[1], 1 / sample_rate)
+    centres = [class_tone_hz(c) for c in range(3)]
+    return np.log(
+        np.stack([spec[:, np.abs(f - c) < 50].sum(1) for c in centres], axis=1) + 1e-9
+    )
+
+
+def test_loader_shapes_and_params(folder):
+    paths, _ = folder
+    loader = AudioLoader(sample_rate=8000, duration=0.5)
+    assert loader.fit(paths) is loader
+    X = loader.transform(paths)
+    assert X.shape == (len(paths), 4000) and X.dtype == np.float32
+    ragged = AudioLoader(sample_rate=8000).transform(np.array(paths, dtype=object))
+    assert isinstance(ragged, list) and all(x.shape == (2400,) for x in ragged)
+    assert clone(loader).get_params() == loader.get_params()
+    tags = get_tags(loader)
+    assert tags.requires_fit is False and tags.input_tags.string
+    assert not tags.input_tags.two_d_array
+
+
+def test_loader_input_errors(folder, tmp_path):
+    paths, _ = folder
+    with pytest.raises(TypeError, match="single path"):
+        AudioLoader().transform(paths[0])
+    with pytest.raises(TypeError, match=r"X\[1\] must be a file path"):
+        AudioLoader().transform([paths[0], 3])
+    with pytest.raises(ValueError, match="Found 0 file paths"):
+        AudioLoader().transform([])
+    with pytest.raises(ValueError, match="sample_rate must be a positive"):
+        AudioLoader(sample_rate=0).fit(paths)
+    with pytest.raises(ValueError, match="n_jobs must be None or a non-zero int"):
+        AudioLoader(n_jobs=0).fit(paths)
+    missing = str(tmp_path / "gone.wav")
+    with pytest.raises(FileNotFoundError, match=named(missing)):
+        AudioLoader().transform([paths[0], missing])
+
+
+def test_loader_in_pipeline_learns(folder):
+    paths, labels = folder
+    pipe = make_pipeline(
+        AudioLoader(sample_rate=8000, duration=0.5, n_jobs=2),
+        FunctionTransformer(band_log_energy),
+        LogisticRegression(),
+    )
+    pipe.fit(paths, labels)
+    assert pipe.score(paths, labels) == 1.0
+    assert list(pipe.predict(paths[:2])) == list(labels[:2])
+
+
+def test_parallel_equals_sequential_and_propagates_errors(folder, tmp_path):
+    paths, _ = folder
+    one = AudioLoader(sample_rate=11025, n_jobs=1).transform(paths)
+    two = AudioLoader(sample_rate=11025, n_jobs=2).transform(paths)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)
+    bad = write_corrupt_wav(tmp_path / "bad.wav")
+    with pytest.raises(AudioReadError, match=named(bad)):
+        AudioLoader(n_jobs=2).transform([*paths[:3], str(bad)])
+
+
+def test_memory_cache_skips_decoding(folder, tmp_path, monkeypatch):
+    paths, _ = folder
+    calls = []
+    real = io_module.read_audio
+
+    def counting(path, **kwargs):
+        calls.append(path)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(io_module, "read_audio", counting)
+    loader = AudioLoader(sample_rate=8000, duration=0.5, memory=tmp_path / "cache")
+    first = loader.transform(paths)
+    assert len(calls) == len(paths)
+    second = loader.transform(paths)
+    assert len(calls) == len(paths)  # all served from the cache
+    np.testing.assert_array_equal(first, second)
+    # a file that changes on disk is decoded again, the others are not
+    changed = tmp_path / "changed.wav"
+    sf.write(changed, tone(300, 8000, 0.2), 8000)
+    loader.transform([str(changed), *paths])
+    assert len(calls) == len(paths) + 1
+    sf.write(changed, tone(300, 8000, 0.3), 8000)
+    out = loader.transform([str(changed)])
+    assert len(calls) == len(paths) + 2 and out.shape == (1, 4000)
+
+
+def test_loader_rejects_audio_sequence(folder):
+    from sklearn_mhr.datasets import AudioSequence
+
+    seq = AudioSequence(folder[0], sample_rate=8000)
+    with pytest.raises(TypeError, match="got an AudioSequence"):
+        AudioLoader().transform(seq)
