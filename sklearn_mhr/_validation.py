@@ -50,7 +50,8 @@ def as_clip_sequence(X):
     clips : sequence
         ``clips[i]`` is clip ``i``.
     dtype : numpy dtype
-        float32 when the input is float32 throughout, float64 otherwise.
+        float32 when the input is float32 throughout (an AudioSequence is), float64
+        otherwise.
     """
     if X is None:
         raise ValueError("X is None; expected waveforms: a 2-D array or a list of 1-D arrays")
@@ -89,7 +90,11 @@ def as_clip_sequence(X):
     if hasattr(X, "__len__") and hasattr(X, "__getitem__"):
         if len(X) == 0:
             raise ValueError("X contains no clips; at least one is needed")
-        return X, np.dtype(np.float64)
+        from .datasets.lazy import AudioSequence
+
+        # an AudioSequence decodes to float32; other sequences are unknown until read
+        lazy_dtype = np.float32 if isinstance(X, AudioSequence) else np.float64
+        return X, np.dtype(lazy_dtype)
     raise TypeError(
         f"X must be a 2-D array of waveforms or a sequence of 1-D arrays, got {type(X).__name__}"
     )

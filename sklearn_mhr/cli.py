@@ -1,83 +1,169 @@
-"""The ``sklearn-mhr`` command line."""
+"""The ``sklearn-mhr`` command line: ``demo``, ``train``, ``evaluate`` and ``predict``.
+
+The parser lives here; what each command does lives in ``sklearn_mhr._commands``.
+Errors a user can fix (a missing file, a malformed metadata row, a damaged
+model, an invalid parameter) end the command with a one-line message on
+stderr and exit code 1; argparse's own usage errors exit with code 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-import time
 
 __all__ = ["main", "build_parser"]
 
+DATASETS = ("urbansound8k", "dcase2020", "folder")
 
-def _demo(args) -> int:
-    import numpy as np
-    from sklearn.model_selection import train_test_split
 
-    from .datasets import make_sound_scenes
-    from .estimator import MHRAudioClassifier
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
 
-    print(f"Generating {args.n_clips} clips of {args.duration} s at {args.sample_rate} Hz "
-          f"({args.n_classes} classes, seed {args.seed})", flush=True)
-    bunch = make_sound_scenes(args.n_clips, n_classes=args.n_classes, duration=args.duration,
-                              sample_rate=args.sample_rate, random_state=args.seed, return_bunch=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        bunch.data, np.asarray(bunch.target_names)[bunch.target], test_size=args.test_size,
-        stratify=bunch.target, random_state=args.seed)
-    common = dict(sample_rate=args.sample_rate, max_epochs=args.epochs, random_state=args.seed,
-                  n_threads=args.threads, verbose=int(args.verbose))
-    models = [
-        ("MHR (learned filters, 2 heads)", MHRAudioClassifier(**common)),
-        ("mel baseline (no heads)", MHRAudioClassifier(front_end="mel", n_heads=0, **common)),
-    ]
-    rows = []
-    for name, model in models:
-        print(f"Training {name} on {len(X_train)} clips for {args.epochs} epochs ...", flush=True)
-        start = time.perf_counter()
-        model.fit(X_train, y_train)
-        fit_time = time.perf_counter() - start
-        rows.append((name, model.score(X_test, y_test), fit_time))
-    width = max(len(r[0]) for r in rows)
-    print(f"\nHeld-out accuracy on {len(X_test)} clips:")
-    print(f"{'model':<{width}}  accuracy  fit time (s)")
-    for name, accuracy, fit_time in rows:
-        print(f"{name:<{width}}  {accuracy:8.3f}  {fit_time:12.1f}")
-    mhr = models[0][1]
-    moved = np.abs(mhr.centre_frequencies_ - mhr.initial_centre_frequencies_)
-    print(f"\nLearned filters moved by {moved.mean():.1f} Hz on average "
-          f"(largest move {moved.max():.1f} Hz, filter at {mhr.centre_frequencies_[moved.argmax()]:.0f} Hz).")
-    return 0
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
+def _param(text: str):
+    from ._commands.params import parse_param
+
+    return parse_param(text)
+
+
+def _add_corpus_arguments(command, *, side: str) -> None:
+    command.add_argument("--dataset", required=True, choices=DATASETS,
+                         help="corpus layout (docs/datasets/ describes each)")
+    command.add_argument("--root", required=True, metavar="PATH",
+                         help="corpus folder (the one holding metadata/ and audio/ for "
+                              "UrbanSound8K, meta.csv for DCASE2020, one folder per label "
+                              "otherwise)")
+    command.add_argument("--test-fold", type=int, default=None, metavar="K",
+                         help="UrbanSound8K fold held out for testing (default: 10 for train; "
+                              "for evaluate, the fold the model was trained without)")
+    command.add_argument("--duration", type=_positive_float, default=None, metavar="SECONDS",
+                         help="pad or crop every clip to this length (default: 4 s for "
+                              "UrbanSound8K, whole files otherwise" +
+                              ("; evaluate uses the model's training length)" if side == "test"
+                               else ")"))
+    command.add_argument("--lazy", action="store_true",
+                         help="decode clips while training instead of all up front (needed "
+                              "when the corpus does not fit in memory, e.g. DCASE2020 at 44.1 kHz)")
+    command.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                         help="processes decoding audio (up front, or during training with "
+                              "--lazy; default: 1)")
+
+
+def _add_model_arguments(command) -> None:
+    group = command.add_argument_group(
+        "model", "Every MHRAudioClassifier parameter can be set with --param NAME=VALUE "
+                 "(VALUE read as JSON, e.g. --param lr=0.003 --param head_activation=softmax); "
+                 "the flags below are shortcuts. docs/estimator.md lists the parameters.")
+    group.add_argument("--param", dest="params", action="append", type=_param, default=[],
+                       metavar="NAME=VALUE", help="set any estimator parameter (repeatable)")
+    group.add_argument("--sample-rate", type=_positive_int, default=None, metavar="HZ",
+                       help="rate clips are read and modelled at (default: 22050 for "
+                            "UrbanSound8K, 44100 for DCASE2020, 16000 for a folder)")
+    group.add_argument("--epochs", type=_positive_int, default=None, help="max_epochs (default: 30)")
+    group.add_argument("--n-heads", type=int, default=None, help="relevance heads, 0 for none (default: 2)")
+    group.add_argument("--n-filters", type=_positive_int, default=None, help="filters (default: 80)")
+    group.add_argument("--front-end", choices=("cosgauss", "mel"), default=None,
+                       help="learned filterbank or log-mel (default: cosgauss)")
+    group.add_argument("--back-end", choices=("light", "fcnn", "cnn_lstm"), default=None,
+                       help="classifier on the map (default: light)")
+    group.add_argument("--device", default=None, help="cpu, cuda or auto (default: auto)")
+    group.add_argument("--threads", type=_positive_int, default=None,
+                       help="torch threads (default: torch's)")
+    group.add_argument("--seed", type=int, default=None, help="random_state (default: 0)")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``sklearn-mhr``."""
     parser = argparse.ArgumentParser(
         prog="sklearn-mhr",
         description="Learn audio representations from raw waveforms with multi-head relevance "
                     "weighting, and classify sounds with them.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     demo = commands.add_parser(
         "demo", help="train MHR and the mel baseline on generated data and compare them",
         description="Generate a sound-scene task (no download), train MHR and the mel-spectrogram "
-                    "baseline with the same back end, and print held-out accuracy and fit time.")
-    demo.add_argument("--n-clips", type=int, default=400, help="clips to generate (default: 400)")
-    demo.add_argument("--n-classes", type=int, default=4, help="classes, 2 to 12 (default: 4)")
-    demo.add_argument("--duration", type=float, default=1.0, help="clip length in s (default: 1.0)")
-    demo.add_argument("--sample-rate", type=int, default=16000, help="Hz (default: 16000)")
+                    "baseline with the same back end, print held-out accuracy and fit time, and "
+                    "save the MHR model with its learned filters (filters.csv).")
+    demo.add_argument("--n-clips", type=_positive_int, default=480, help="clips to generate (default: 480)")
+    demo.add_argument("--n-classes", type=int, default=8, help="classes, 2 to 12 (default: 8)")
+    demo.add_argument("--duration", type=_positive_float, default=1.0, help="clip length in s (default: 1.0)")
+    demo.add_argument("--sample-rate", type=_positive_int, default=16000, help="Hz (default: 16000)")
     demo.add_argument("--test-size", type=float, default=0.3, help="held-out fraction (default: 0.3)")
-    demo.add_argument("--epochs", type=int, default=15, help="training epochs (default: 15)")
+    demo.add_argument("--epochs", type=_positive_int, default=15, help="training epochs (default: 15)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    demo.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    demo.add_argument("--threads", type=_positive_int, default=None, help="torch threads (default: torch's)")
+    demo.add_argument("--out", default="mhr-demo-model", metavar="DIR",
+                      help="where to save the MHR model and filters.csv (default: mhr-demo-model)")
     demo.add_argument("--verbose", action="store_true", help="print the epoch table of each fit")
-    demo.set_defaults(run=_demo)
+    demo.set_defaults(module="demo")
+
+    train = commands.add_parser(
+        "train", help="fit on a corpus' standard training split and save the model",
+        description="Fit MHRAudioClassifier on the training side of a corpus' standard split "
+                    "(UrbanSound8K: every fold but --test-fold; DCASE2020: fold1_train.csv; "
+                    "folder: every clip) and save it as a model directory.")
+    _add_corpus_arguments(train, side="train")
+    train.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
+    _add_model_arguments(train)
+    train.add_argument("--verbose", action="store_true",
+                       help="print the epoch table while training (on by default in a terminal)")
+    train.set_defaults(module="train")
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score a saved model on a corpus' standard test split",
+        description="Accuracy, macro F1, log loss and the confusion matrix of a saved model on "
+                    "the test side of a corpus' standard split (UrbanSound8K: the held-out fold; "
+                    "DCASE2020: fold1_evaluate.csv, with per-device accuracy; folder: every clip).")
+    evaluate.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
+    _add_corpus_arguments(evaluate, side="test")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object instead")
+    evaluate.set_defaults(module="evaluate")
+
+    predict = commands.add_parser(
+        "predict", help="label audio files with a saved model",
+        description="Print one line per file: path, predicted label and its probability "
+                    "(tab-separated), or one JSON object per line with --json.")
+    predict.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
+    predict.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, ...)")
+    predict.add_argument("--duration", type=_positive_float, default=None, metavar="SECONDS",
+                         help="pad or crop to this length (default: the model's training length)")
+    predict.add_argument("--json", action="store_true", help="print JSON lines instead")
+    predict.set_defaults(module="predict")
     return parser
 
 
 def main(argv=None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    if args.command == "train" and not args.verbose and sys.stdout.isatty():
+        args.verbose = True
+    run = importlib.import_module(f"._commands.{args.module}", __package__).run
     try:
-        return args.run(args)
+        return run(args)
     except (ValueError, TypeError, OSError) as exc:
-        print(f"sklearn-mhr {args.command}: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"sklearn-mhr {args.command}: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"sklearn-mhr {args.command}: interrupted", file=sys.stderr)

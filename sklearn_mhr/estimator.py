@@ -244,10 +244,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             )
         continuing = (self.warm_start and hasattr(self, "net_")
                       and np.array_equal(classes, self.classes_))
-        sr = self.sample_rate
-        self.win_length_ = round(self.window_duration * sr)
-        self.hop_length_ = max(1, round(self.hop_duration * sr))
-        self.kernel_size_ = round(self.kernel_duration * sr) | 1
+        self._set_lengths()
         module_params = self._module_params(len(classes))
         if continuing:
             old = self.net_.get_params()
@@ -272,6 +269,41 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             else:
                 self.net_.set_params(max_epochs=self.max_epochs, lr=self.lr, verbose=self.verbose)
                 self.net_.partial_fit(train_set, None)
+        self._set_filter_attributes()
+        return self
+
+    def _set_lengths(self) -> None:
+        """Frame length, hop and filter taps in samples, from the durations."""
+        sr = self.sample_rate
+        self.win_length_ = round(self.window_duration * sr)
+        self.hop_length_ = max(1, round(self.hop_duration * sr))
+        self.kernel_size_ = round(self.kernel_duration * sr) | 1
+
+    def _initialize_for(self, classes) -> MHRAudioClassifier:
+        """Build an untrained net for ``classes`` without training.
+
+        The weights are those of a fresh initialisation; `sklearn_mhr.persistence.load`
+        replaces them with saved ones. Sets every fitted attribute.
+
+        Parameters
+        ----------
+        classes : array-like of shape (n_classes,)
+            Class labels, sorted as ``np.unique`` sorts them.
+
+        Returns
+        -------
+        self : MHRAudioClassifier
+        """
+        check_params(self)
+        classes = np.asarray(classes)
+        if classes.ndim != 1 or len(classes) < 2:
+            raise ValueError(f"classes must be a 1-D sequence of at least 2 labels, got {classes!r}")
+        self._set_lengths()
+        self.classes_ = classes
+        device = self._resolved_device()
+        self.net_ = self._build_net(self._module_params(len(classes)), device, None, None, None)
+        with torch.random.fork_rng(devices=[]):
+            self.net_.initialize()
         self._set_filter_attributes()
         return self
 

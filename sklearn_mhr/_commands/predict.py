@@ -1,0 +1,36 @@
+"""``sklearn-mhr predict``: label audio files with a saved model."""
+
+from __future__ import annotations
+
+import json
+
+__all__ = ["run"]
+
+
+def _plain(value):
+    """A numpy scalar as the Python value JSON writes."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def run(args) -> int:
+    """Read every file, then print one line per file; return the exit code."""
+    from .. import persistence
+    from ..io import read_audio
+
+    trained = persistence.read_metadata(args.model).get("metadata", {})
+    duration = args.duration if args.duration is not None else trained.get("duration")
+    estimator = persistence.load(args.model)
+    waves = [read_audio(path, sample_rate=estimator.sample_rate, duration=duration)
+             for path in args.files]
+    proba = estimator.predict_proba(waves)
+    classes = [_plain(c) for c in estimator.classes_]
+    for path, row in zip(args.files, proba, strict=True):
+        best = int(row.argmax())
+        if args.json:
+            print(json.dumps({
+                "path": path, "label": classes[best], "probability": float(row[best]),
+                "probabilities": {str(c): float(p) for c, p in zip(classes, row, strict=True)},
+            }))
+        else:
+            print(f"{path}\t{classes[best]}\t{row[best]:.4f}")
+    return 0

@@ -1,0 +1,47 @@
+"""``sklearn-mhr train``: fit on a corpus' standard training part and save the model."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import corpus
+from .params import build_estimator
+
+__all__ = ["run"]
+
+
+def run(args) -> int:
+    """Select the training clips, fit, save; return the exit code."""
+    from .. import persistence
+
+    part = corpus.select(args.dataset, args.root, side="train", test_fold=args.test_fold,
+                         sample_rate=args.sample_rate, duration=args.duration)
+    estimator = build_estimator(args, sample_rate=part.sample_rate)
+    out = persistence.check_save_path(args.out)
+    classes = np.unique(part.target)
+    length = "whole files" if part.duration is None else f"{part.duration:g} s"
+    print(f"Training on {len(part.target)} clips of {part.description}: {len(classes)} classes, "
+          f"{part.sample_rate} Hz, {length}{', read lazily' if args.lazy else ''}", flush=True)
+    X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
+    start = time.perf_counter()
+    estimator.fit(X, part.target)
+    fit_seconds = time.perf_counter() - start
+    epochs = len(estimator.net_.history)
+    metadata = {
+        "command": "train",
+        "dataset": args.dataset,
+        "root": str(args.root),
+        "test_fold": (corpus.DEFAULT_TEST_FOLD if args.test_fold is None else args.test_fold)
+        if args.dataset == "urbansound8k" else None,
+        "sample_rate": part.sample_rate,
+        "duration": part.duration,
+        "n_clips": len(part.target),
+        "epochs": epochs,
+        "fit_seconds": round(fit_seconds, 3),
+    }
+    persistence.save(estimator, out, metadata=metadata)
+    print(f"Trained {epochs} epochs in {fit_seconds:.1f} s ({fit_seconds / max(epochs, 1):.1f} s "
+          f"per epoch); model saved to '{out}'")
+    return 0

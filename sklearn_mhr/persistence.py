@@ -1,0 +1,422 @@
+"""Save a fitted MHRAudioClassifier to a directory, and load it back without pickle.
+
+A saved model is a directory of four files:
+
+- ``params.json``: the constructor parameters (``get_params(deep=False)``);
+- ``classes.json``: the class labels and their numpy dtype;
+- ``state.pt``: the network's ``state_dict``, a dict of tensors written by
+  ``torch.save``;
+- ``meta.json``: the format, the versions that wrote it, the fitted attributes
+  that describe the network, and free-form metadata (what the command line
+  trained on, say). It is written last: its presence marks a complete model.
+
+Loading reads the weights with ``torch.load(..., weights_only=True)``, which
+unpickles tensors and plain containers only, so a tampered ``state.pt`` cannot
+run code; everything else is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import warnings
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ModelVersionWarning", "check_save_path", "load", "read_metadata", "read_params", "save",
+]
+
+FORMAT = "sklearn_mhr.model"
+FORMAT_VERSION = 1
+FILES = ("params.json", "classes.json", "state.pt", "meta.json")
+_HINT = "Pass a directory written by sklearn_mhr.persistence.save or `sklearn-mhr train --out`."
+
+
+class ModelVersionWarning(UserWarning):
+    """A model was saved by another version of sklearn_mhr than the one loading it."""
+
+
+# ------------------------------------------------------------------ helpers
+def _json_value(name: str, value: Any) -> Any:
+    """Return `value` as a JSON scalar, or raise naming the parameter."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real) and np.isfinite(value):
+        return float(value)
+    raise ValueError(
+        f"parameter {name}={value!r} cannot be saved as JSON; set it to a number, string, "
+        "bool or None before saving"
+    )
+
+
+def _params_to_json(estimator) -> dict:
+    params = estimator.get_params(deep=False)
+    out = {}
+    for name, value in params.items():
+        if name == "random_state" and not (isinstance(value, Integral) and not isinstance(value, bool)):
+            out[name] = None  # a RandomState instance has no faithful JSON form
+            continue
+        out[name] = _json_value(name, value)
+    return out
+
+
+def _classes_to_json(classes: np.ndarray) -> dict:
+    values = [c.item() if isinstance(c, np.generic) else c for c in classes.tolist()]
+    for c in values:
+        if not isinstance(c, (str, bool, int, float)):
+            raise ValueError(
+                f"class label {c!r} ({type(c).__name__}) cannot be saved as JSON; "
+                "use string or integer labels"
+            )
+    dtype = "object" if classes.dtype == object else classes.dtype.str
+    return {"dtype": dtype, "classes": values}
+
+
+def _write(path: Path, write) -> None:
+    """Write through a temporary file, then rename: no half-written file remains."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write_json(path: Path, obj: dict) -> None:
+    def write(tmp):
+        tmp.write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+    _write(path, write)
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"'{path}' is missing: the model directory is incomplete. Save the model again."
+        )
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"'{path}' is not valid JSON ({exc}); the model file is damaged") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"'{path}' holds {type(obj).__name__}, expected a JSON object")
+    return obj
+
+
+def _model_dir(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__} ({path!r})")
+    return Path(path)
+
+
+# --------------------------------------------------------------------- save
+def check_save_path(path) -> Path:
+    """Check that a model can be saved at `path`, before spending time on training.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A directory that does not exist, is empty, or holds a saved model (which
+        saving replaces; other files in it are left alone).
+
+    Returns
+    -------
+    path : pathlib.Path
+
+    Raises
+    ------
+    ValueError
+        If `path` is a file, or a non-empty directory that holds no model.
+    """
+    root = _model_dir(path)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"'{root}' is a file; pass a directory path to save the model in")
+    if root.is_dir() and not (root / "meta.json").is_file():
+        others = sorted(p.name for p in root.iterdir())
+        if others:
+            raise ValueError(
+                f"'{root}' is a non-empty directory that holds no saved model "
+                f"({', '.join(others[:5])}); pass a new or empty directory, so that no file "
+                "of yours is overwritten"
+            )
+    return root
+
+
+def save(estimator, path, *, metadata: dict | None = None) -> Path:
+    """Save a fitted classifier to a directory.
+
+    Parameters
+    ----------
+    estimator : MHRAudioClassifier
+        A fitted classifier.
+    path : str or os.PathLike
+        Directory to write; created if needed. An existing directory must be
+        empty or hold a saved model, whose files are replaced (other files in it,
+        such as ``filters.csv`` from ``sklearn-mhr demo``, are left alone).
+    metadata : dict, optional
+        JSON-serialisable information stored in ``meta.json`` under
+        ``"metadata"`` (what the model was trained on, say); read it back with
+        :func:`read_metadata`.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The model directory.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If `estimator` is not fitted.
+    ValueError
+        If `path` is a file or a non-empty directory that holds no model, or a
+        parameter or label has no JSON form.
+    """
+    import torch
+    from sklearn.utils.validation import check_is_fitted
+
+    from . import __version__
+    from .estimator import MHRAudioClassifier
+
+    if not isinstance(estimator, MHRAudioClassifier):
+        raise TypeError(f"save expects a fitted MHRAudioClassifier, got {type(estimator).__name__}")
+    check_is_fitted(estimator)
+    root = check_save_path(path)
+    try:
+        json.dumps(metadata or {}, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"metadata must be JSON-serialisable: {exc}") from None
+
+    params = _params_to_json(estimator)
+    classes = _classes_to_json(np.asarray(estimator.classes_))
+    fitted = {
+        "win_length_": int(estimator.win_length_),
+        "hop_length_": int(estimator.hop_length_),
+        "kernel_size_": int(estimator.kernel_size_),
+        "head_bands_": [[int(a), int(b)] for a, b in estimator.head_bands_],
+        "centre_frequencies_": np.asarray(estimator.centre_frequencies_, float).tolist(),
+        "initial_centre_frequencies_": np.asarray(
+            estimator.initial_centre_frequencies_, float).tolist(),
+    }
+    if hasattr(estimator, "n_features_in_"):
+        fitted["n_features_in_"] = int(estimator.n_features_in_)
+    state = {k: v.detach().cpu().clone() for k, v in estimator.net_.module_.state_dict().items()}
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "estimator": type(estimator).__name__,
+        "sklearn_mhr_version": __version__,
+        "torch_version": torch.__version__,
+        "fitted": fitted,
+        "metadata": metadata or {},
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    if (root / "meta.json").exists():
+        (root / "meta.json").unlink()  # the model is incomplete until meta.json is back
+    _write_json(root / "params.json", params)
+    _write_json(root / "classes.json", classes)
+    _write(root / "state.pt", lambda tmp: torch.save(state, tmp))
+    _write_json(root / "meta.json", meta)
+    return root
+
+
+# --------------------------------------------------------------------- load
+def read_metadata(path) -> dict:
+    """Return the contents of a saved model's ``meta.json``, checked.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Model directory.
+
+    Returns
+    -------
+    meta : dict
+        ``format``, ``format_version``, ``sklearn_mhr_version``,
+        ``torch_version``, ``fitted`` (attributes) and ``metadata`` (what
+        :func:`save` was given).
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist or the model is incomplete.
+    ValueError
+        If `path` is not a saved model, or one written by a newer format.
+    """
+    root = _model_dir(path)
+    if not root.exists():
+        raise FileNotFoundError(f"Model directory '{root}' does not exist. {_HINT}")
+    if not root.is_dir():
+        raise ValueError(f"'{root}' is a file, not a model directory. {_HINT}")
+    present = [name for name in FILES if (root / name).is_file()]
+    if not present:
+        raise ValueError(
+            f"'{root}' is not a saved sklearn_mhr model: it holds none of "
+            f"{', '.join(FILES)}. {_HINT}"
+        )
+    missing = [name for name in FILES if name not in present]
+    if missing:
+        raise FileNotFoundError(
+            f"'{root}' is an incomplete model: {', '.join(missing)} missing. Save the model again."
+        )
+    meta = _read_json(root / "meta.json")
+    if meta.get("format") != FORMAT:
+        raise ValueError(
+            f"'{root / 'meta.json'}' does not describe an sklearn_mhr model "
+            f"(format {meta.get('format')!r}, expected {FORMAT!r}). {_HINT}"
+        )
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"'{root}' uses model format version {version!r}, but this sklearn_mhr reads "
+            f"versions up to {FORMAT_VERSION}; upgrade sklearn_mhr (the model was written by "
+            f"version {meta.get('sklearn_mhr_version')!r})"
+        )
+    return meta
+
+
+def read_params(path) -> dict:
+    """Return a saved model's constructor parameters (``params.json``), without loading it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Model directory.
+
+    Returns
+    -------
+    params : dict
+    """
+    root = _model_dir(path)
+    read_metadata(root)
+    return _read_json(root / "params.json")
+
+
+def _classes_from_json(obj: dict, path: Path) -> np.ndarray:
+    values, dtype = obj.get("classes"), obj.get("dtype")
+    if not isinstance(values, list) or not isinstance(dtype, str):
+        raise ValueError(f"'{path}' must hold 'classes' (a list) and 'dtype' (a string)")
+    try:
+        return np.array(values, dtype=object if dtype == "object" else np.dtype(dtype))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"'{path}': cannot rebuild the classes as dtype {dtype!r}: {exc}") from None
+
+
+def _load_state(path: Path) -> dict:
+    import torch
+
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(
+            f"Refusing to load '{path}': it holds objects other than tensors, which could run "
+            f"code when unpickled ({first}). Only load models from sources you trust, and save "
+            "them again with sklearn_mhr.persistence.save"
+        ) from None
+    except (RuntimeError, EOFError, OSError) as exc:
+        raise ValueError(f"Cannot read the weights in '{path}': {exc}. The file is damaged") from None
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        raise ValueError(f"'{path}' does not hold a state dict (a dict of name -> tensor)")
+    return state
+
+
+def load(path, *, device: str | None = None):
+    """Load a classifier saved with :func:`save`; no training, no pickle.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Model directory.
+    device : str, optional
+        Device to load the network on ("cpu", "cuda", "cuda:N", "auto"); it
+        replaces the saved ``device`` parameter. By default the saved device is
+        used, or the CPU (with a warning) when it names CUDA and CUDA is not
+        available.
+
+    Returns
+    -------
+    estimator : MHRAudioClassifier
+        Fitted: predictions equal those of the saved estimator.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist or a model file is missing.
+    ValueError
+        If `path` is not a model, a file is damaged, or ``state.pt`` holds
+        anything but tensors.
+
+    Warns
+    -----
+    ModelVersionWarning
+        When the model was saved by another version of sklearn_mhr.
+    """
+    import torch
+
+    from . import __version__
+    from .estimator import MHRAudioClassifier
+
+    root = _model_dir(path)
+    meta = read_metadata(root)
+    saved_version = meta.get("sklearn_mhr_version")
+    if saved_version != __version__:
+        warnings.warn(
+            f"'{root}' was saved by sklearn_mhr {saved_version} and is loaded by {__version__}; "
+            "check its predictions, or train and save it again with this version",
+            ModelVersionWarning, stacklevel=2,
+        )
+    params = _read_json(root / "params.json")
+    valid = MHRAudioClassifier().get_params(deep=False)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(
+            f"'{root / 'params.json'}' has parameters {unknown} that MHRAudioClassifier does not "
+            f"take (valid: {', '.join(sorted(valid))}); it was written by another version"
+        )
+    if device is not None:
+        params["device"] = device
+    elif str(params.get("device", "")).startswith("cuda") and not torch.cuda.is_available():
+        warnings.warn(f"'{root}' was saved with device={params['device']!r} but CUDA is not "
+                      "available; loading it on the CPU", UserWarning, stacklevel=2)
+        params["device"] = "cpu"
+    estimator = MHRAudioClassifier(**params)
+    classes = _classes_from_json(_read_json(root / "classes.json"), root / "classes.json")
+    try:
+        estimator._initialize_for(classes)
+    except ValueError as exc:
+        raise ValueError(f"'{root}': {exc}") from None
+
+    fitted = meta.get("fitted", {})
+    for name in ("win_length_", "hop_length_", "kernel_size_"):
+        if name in fitted and fitted[name] != getattr(estimator, name):
+            raise ValueError(
+                f"'{root}' was saved with {name}={fitted[name]}, but its parameters give "
+                f"{getattr(estimator, name)} in sklearn_mhr {__version__}; train it again"
+            )
+    state = _load_state(root / "state.pt")
+    module = estimator.net_.module_
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        raise ValueError(
+            f"The weights in '{root / 'state.pt'}' do not fit the network described by "
+            f"'{root / 'params.json'}' ({' '.join(first[:2])})"
+        ) from None
+    module.eval()
+    if "n_features_in_" in fitted:
+        estimator.n_features_in_ = int(fitted["n_features_in_"])
+    estimator._set_filter_attributes()
+    return estimator
