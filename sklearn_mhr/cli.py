@@ -153,6 +153,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """The message of `exc` on one line.
+
+    An error raised in a DataLoader worker (decoding a clip with ``--lazy
+    --workers N``) comes back with the worker's whole traceback in its message;
+    keep only the original message, which follows the traceback's last
+    ``Type: `` prefix.
+    """
+    message = str(exc)
+    if "Original Traceback" in message:
+        name = type(exc).__qualname__
+        _, sep, tail = message.rpartition(f"{name}: ")
+        if sep and tail.strip():
+            message = tail
+    return " ".join(message.split()) or type(exc).__name__
+
+
 def main(argv=None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
@@ -162,7 +179,7 @@ def main(argv=None) -> int:
     try:
         return run(args)
     except (ValueError, TypeError, OSError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
+        message = _one_line(exc)
         print(f"sklearn-mhr {args.command}: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -126,8 +126,9 @@ def check_save_path(path) -> Path:
     Parameters
     ----------
     path : str or os.PathLike
-        A directory that does not exist, is empty, or holds a saved model (which
-        saving replaces; other files in it are left alone).
+        A directory that does not exist, is empty, holds a saved model (which
+        saving replaces; other files in it are left alone), or holds nothing but
+        the model files of an interrupted save.
 
     Returns
     -------
@@ -142,7 +143,9 @@ def check_save_path(path) -> Path:
     if root.exists() and not root.is_dir():
         raise ValueError(f"'{root}' is a file; pass a directory path to save the model in")
     if root.is_dir() and not (root / "meta.json").is_file():
-        others = sorted(p.name for p in root.iterdir())
+        # only the files of an interrupted save (meta.json is written last): replaceable
+        ours = {*FILES, *(name + ".tmp" for name in FILES)}
+        others = sorted(p.name for p in root.iterdir() if p.name not in ours)
         if others:
             raise ValueError(
                 f"'{root}' is a non-empty directory that holds no saved model "

@@ -1,0 +1,423 @@
+"""The ``sklearn-mhr`` command line, run as a user runs it: in a subprocess.
+
+Corpora are written once per module, each trained once with a tiny model, and
+the commands that need a trained model share it. Independent commands run two
+at a time (the test machines have two cores): `cli_jobs` starts every command
+of the module when the first test asks for one, and each test reads the result
+of its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from corpus_fixtures import (
+    truncate_row,
+    write_audio_folder,
+    write_corrupt_wav,
+    write_dcase2020,
+    write_urbansound8k,
+)
+
+from sklearn_mhr.persistence import FILES, load, read_metadata
+
+TINY = ["--sample-rate", "8000", "--n-filters", "8", "--epochs", "2",
+        "--param", "context=2", "--param", "head_hidden=8", "--param", "back_end_width=4",
+        "--param", "kernel_duration=0.004"]
+US8K_CLASSES = ["air_conditioner", "car_horn", "dog_bark"]
+FOLDER_CLASSES = ["bird", "engine", "rain"]
+PREDICT_FILES = ["folder/bird/clip_0.wav", "folder/engine/clip_1.flac", "folder/rain/clip_2.wav"]
+DEMO = ["demo", "--n-clips", "24", "--n-classes", "2", "--epochs", "1", "--duration", "0.5",
+        "--sample-rate", "8000", "--out", "demo_model"]
+
+
+def run_cli(cwd, *args) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # two commands at a time on two cores
+    return subprocess.run([sys.executable, "-m", "sklearn_mhr", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+def error_line(result: subprocess.CompletedProcess, command: str) -> str:
+    """Check that `result` failed as the CLI promises; return its one error line."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output, output
+    # the decoding progress bar may precede the error on stderr; nothing else may
+    lines = [line for line in result.stderr.splitlines()
+             if line.strip() and not line.startswith("Decoding audio:")]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"sklearn-mhr {command}: error: "), result.stderr
+    return lines[0]
+
+
+# ---------------------------------------------------------------- corpora
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    """The working directory of every command, holding the corpora (relative paths)."""
+    root = tmp_path_factory.mktemp("cli")
+    write_urbansound8k(root / "us8k")  # folds 1-3, 4 clips each, 3 classes
+    write_dcase2020(root / "dcase")
+    write_audio_folder(root / "folder", classes=tuple(FOLDER_CLASSES))
+    write_audio_folder(root / "other_labels", classes=("cat", "dog"), n_per_class=2)
+
+    write_audio_folder(root / "corrupt_folder", classes=tuple(FOLDER_CLASSES))
+    write_corrupt_wav(root / "corrupt_folder" / "engine" / "clip_9.wav")
+    write_urbansound8k(root / "corrupt_us8k")
+    with open(root / "corrupt_us8k" / "metadata" / "UrbanSound8K.csv") as f:
+        fold, name = next((row["fold"], row["slice_file_name"]) for row in csv.DictReader(f)
+                          if row["fold"] == "2")
+    write_corrupt_wav(root / "corrupt_us8k" / "audio" / f"fold{fold}" / name)
+    (root / "corrupt_us8k_file").write_text(f"audio/fold{fold}/{name}")
+
+    write_urbansound8k(root / "truncated_us8k")
+    truncate_row(root / "truncated_us8k" / "metadata" / "UrbanSound8K.csv", 4)
+    write_dcase2020(root / "truncated_dcase")
+    truncate_row(root / "truncated_dcase" / "evaluation_setup" / "fold1_train.csv", 3,
+                 keep_fields=1, delimiter="\t")
+
+    (root / "not_a_model").mkdir()
+    (root / "not_a_model" / "notes.txt").write_text("keep me")
+    return root
+
+
+# ------------------------------------------------------------- the commands
+def _jobs() -> dict[str, tuple[str | None, list]]:
+    """Name -> (the job it must wait for, arguments). Trainings first, so that
+    the jobs that need a model find it ready (or nearly) when they start."""
+    return {
+        # trainings and the demo
+        "train us8k": (None, ["train", "--dataset", "urbansound8k", "--root", "us8k",
+                              "--out", "model_us8k", "--test-fold", "3", *TINY]),
+        "train dcase": (None, ["train", "--dataset", "dcase2020", "--root", "dcase",
+                               "--out", "model_dcase", "--lazy", "--workers", "1", *TINY]),
+        "train folder": (None, ["train", "--dataset", "folder", "--root", "folder",
+                                "--out", "model_folder", *TINY]),
+        "demo": (None, DEMO),
+        # errors that need no model
+        "missing root": (None, ["train", "--dataset", "folder", "--root", "nowhere",
+                                "--out", "m", *TINY]),
+        "corrupt us8k": (None, ["train", "--dataset", "urbansound8k", "--root", "corrupt_us8k",
+                                "--out", "model_corrupt_us8k", "--test-fold", "3", *TINY]),
+        "corrupt lazy folder": (None, ["train", "--dataset", "folder", "--root",
+                                       "corrupt_folder", "--out", "model_corrupt_folder",
+                                       "--lazy", "--workers", "1", *TINY]),
+        "truncated us8k": (None, ["train", "--dataset", "urbansound8k", "--root",
+                                  "truncated_us8k", "--out", "m", *TINY]),
+        "truncated dcase": (None, ["train", "--dataset", "dcase2020", "--root",
+                                   "truncated_dcase", "--out", "m", *TINY]),
+        "unknown param": (None, ["train", "--dataset", "folder", "--root", "folder",
+                                 "--out", "m", *TINY, "--param", "n_widgets=3"]),
+        "conflicting param": (None, ["train", "--dataset", "folder", "--root", "folder",
+                                     "--out", "m", *TINY, "--param", "max_epochs=3"]),
+        "out not a model": (None, ["train", "--dataset", "folder", "--root", "folder",
+                                   "--out", "not_a_model", *TINY]),
+        "missing model": (None, ["evaluate", "--model", "no_model", "--dataset", "folder",
+                                 "--root", "folder"]),
+        "not a model": (None, ["predict", "--model", "not_a_model", PREDICT_FILES[0]]),
+        # commands on the trained models
+        "evaluate us8k": ("train us8k", ["evaluate", "--model", "model_us8k",
+                                         "--dataset", "urbansound8k", "--root", "us8k"]),
+        "evaluate us8k json": ("train us8k", ["evaluate", "--model", "model_us8k", "--json",
+                                              "--dataset", "urbansound8k", "--root", "us8k"]),
+        "evaluate dcase json": ("train dcase", ["evaluate", "--model", "model_dcase", "--json",
+                                                "--dataset", "dcase2020", "--root", "dcase"]),
+        "predict": ("train folder", ["predict", "--model", "model_folder", *PREDICT_FILES]),
+        "predict json": ("train folder", ["predict", "--model", "model_folder", "--json",
+                                          *PREDICT_FILES]),
+        "predict missing file": ("train folder", ["predict", "--model", "model_folder",
+                                                  PREDICT_FILES[0], "folder/bird/missing.wav"]),
+        "evaluate other labels": ("train folder", ["evaluate", "--model", "model_folder",
+                                                   "--dataset", "folder",
+                                                   "--root", "other_labels"]),
+        "evaluate absent fold": ("train us8k", ["evaluate", "--model", "model_us8k",
+                                                "--dataset", "urbansound8k", "--root", "us8k",
+                                                "--test-fold", "7"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def cli_jobs(work):
+    """Every command of this module, run two at a time; name -> future CompletedProcess."""
+    pool = ThreadPoolExecutor(max_workers=2)
+    futures = {}
+
+    def job(after, args):
+        if after is not None:
+            futures[after].result()  # submitted earlier: running or done already
+        return run_cli(work, *args)
+
+    for name, (after, args) in _jobs().items():
+        futures[name] = pool.submit(job, after, args)
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def done(cli_jobs):
+    """``done(name)``: the finished run of the job `name`."""
+    return lambda name: cli_jobs[name].result()
+
+
+# ---------------------------------------------------------------- help
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["evaluate"], ["predict"]],
+                         ids=["main", "demo", "train", "evaluate", "predict"])
+def test_help(tmp_path, command):
+    result = run_cli(tmp_path, *command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: sklearn-mhr {' '.join(command)}".rstrip())
+    assert result.stderr == ""
+    if command == []:
+        for name in ("demo", "train", "evaluate", "predict"):
+            assert name in result.stdout
+    if command == ["train"]:
+        assert "--param NAME=VALUE" in result.stdout
+
+
+def test_usage_errors_exit_2(tmp_path):
+    for args in (["train"], [], ["train", "--dataset", "folder", "--root", "r", "--out", "o",
+                                 "--param", "no_equals_sign"], ["predict", "--model", "m"]):
+        result = run_cli(tmp_path, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "usage: sklearn-mhr" in result.stderr and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------- UrbanSound8K
+def test_train_urbansound8k(done, work):
+    result = done("train us8k")
+    assert result.returncode == 0, result.stderr
+    assert "8 clips" in result.stdout and "fold 3 held out" in result.stdout
+    assert sorted(p.name for p in (work / "model_us8k").iterdir()) == sorted(FILES)
+    trained = read_metadata(work / "model_us8k")["metadata"]
+    assert trained["command"] == "train" and trained["dataset"] == "urbansound8k"
+    assert trained["test_fold"] == 3 and trained["n_clips"] == 8
+    assert trained["sample_rate"] == 8000 and trained["duration"] == 4.0
+    assert trained["epochs"] == 2
+    model = load(work / "model_us8k")
+    assert list(model.classes_) == US8K_CLASSES
+    assert model.n_filters == 8 and model.context == 2 and model.kernel_duration == 0.004
+    assert model.random_state == 0  # reproducible by default
+
+
+def test_evaluate_urbansound8k_report(done):
+    result = done("evaluate us8k")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "test fold 3: 4 clips" in out  # the fold the model was trained without
+    for word in ("accuracy", "macro F1", "log loss", "Confusion matrix", *US8K_CLASSES):
+        assert word in out
+
+
+def test_evaluate_urbansound8k_json(done, work):
+    result = done("evaluate us8k json")
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["n_clips"] == 4
+    assert scores["labels"] == US8K_CLASSES
+    matrix = np.array(scores["confusion_matrix"])
+    assert matrix.shape == (3, 3) and matrix.sum() == scores["n_clips"]
+    assert matrix.sum(axis=1).tolist() == [2, 1, 1]  # fold 3's clips: classes cycle
+    assert scores["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum())
+    assert 0 <= scores["macro_f1"] <= 1 and 0 < scores["log_loss"] < 10
+
+    # the same scores from the saved model, in this process
+    from sklearn_mhr.datasets import load_urbansound8k
+
+    bunch = load_urbansound8k(work / "us8k", folds=3, sample_rate=8000, duration=4.0)
+    predicted = load(work / "model_us8k").predict(bunch.data)
+    expected = [[int(np.sum((bunch.target == t) & (predicted == p))) for p in US8K_CLASSES]
+                for t in US8K_CLASSES]
+    assert scores["confusion_matrix"] == expected
+
+
+def test_evaluate_fold_not_in_corpus(done):
+    result = done("evaluate absent fold")
+    assert "fold 7" in error_line(result, "evaluate")
+
+
+# ------------------------------------------------------------ DCASE2020
+def test_train_dcase_lazily(done, work):
+    result = done("train dcase")
+    assert result.returncode == 0, result.stderr
+    assert "read lazily" in result.stdout
+    meta = read_metadata(work / "model_dcase")["metadata"]
+    assert meta["dataset"] == "dcase2020" and meta["test_fold"] is None
+    assert meta["n_clips"] == 36  # location 0 of 3 scenes x 2 cities x 6 devices
+
+
+def test_evaluate_dcase_per_device(done, work):
+    result = done("evaluate dcase json")
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    with open(work / "dcase" / "evaluation_setup" / "fold1_evaluate.csv") as f:
+        listed = [row["filename"] for row in csv.DictReader(f, delimiter="\t")]
+    devices = [Path(name).stem.split("-")[-1] for name in listed]
+    assert scores["n_clips"] == len(listed) == 34
+    assert sorted(scores["per_device"]) == sorted(set(devices)) == ["a", "b", "c", "s1", "s2",
+                                                                      "s3"]
+    for device, entry in scores["per_device"].items():
+        assert entry["n_clips"] == devices.count(device)
+        assert 0 <= entry["accuracy"] <= 1
+    assert np.array(scores["confusion_matrix"]).sum() == 34
+    assert scores["labels"] == ["airport", "metro", "park"]
+    overall = sum(e["accuracy"] * e["n_clips"] for e in scores["per_device"].values()) / 34
+    assert scores["accuracy"] == pytest.approx(overall)
+
+
+# --------------------------------------------------------------- folder
+def test_train_folder(done, work):
+    result = done("train folder")
+    assert result.returncode == 0, result.stderr
+    assert "9 clips" in result.stdout
+    assert read_metadata(work / "model_folder")["metadata"]["duration"] is None
+
+
+def test_predict_prints_one_line_per_file(done, work):
+    result = done("predict")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(PREDICT_FILES)
+    labels = []
+    for line, path in zip(lines, PREDICT_FILES, strict=True):
+        printed_path, label, probability = line.split("\t")
+        assert printed_path == path
+        assert label in FOLDER_CLASSES
+        assert 0.3333 <= float(probability) <= 1  # the largest of 3, to 4 decimals
+        labels.append(label)
+
+    # the saved model, loaded here, predicts the same
+    from sklearn_mhr.io import read_audio
+
+    model = load(work / "model_folder")
+    waves = [read_audio(work / path, sample_rate=8000) for path in PREDICT_FILES]
+    assert model.predict(waves).tolist() == labels
+    np.testing.assert_allclose(model.predict_proba(waves).max(axis=1),
+                               [float(line.split("\t")[2]) for line in lines], atol=5e-5)
+
+
+def test_predict_json(done, work):
+    result = done("predict json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["path"] for row in rows] == PREDICT_FILES
+    for row in rows:
+        assert sorted(row["probabilities"]) == FOLDER_CLASSES
+        assert sum(row["probabilities"].values()) == pytest.approx(1.0)
+        assert row["label"] == max(row["probabilities"], key=row["probabilities"].get)
+        assert row["probability"] == row["probabilities"][row["label"]]
+        assert 0 <= row["probability"] <= 1
+
+
+# ----------------------------------------------------------------- demo
+def test_demo(done, work):
+    result = done("demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Held-out accuracy on 8 clips" in out
+    rows = [line for line in out.splitlines()
+            if line.startswith(("MHR (learned filters", "mel baseline"))]
+    assert len(rows) == 2
+    for row in rows:
+        accuracy, fit_time = map(float, row.split()[-2:])
+        assert 0 <= accuracy <= 1 and fit_time >= 0
+
+    out_dir = work / "demo_model"
+    with open(out_dir / "filters.csv", newline="") as f:
+        table = list(csv.reader(f))
+    assert table[0] == ["index", "initial_hz", "learned_hz"]
+    assert len(table) == 1 + 80
+    assert [int(r[0]) for r in table[1:]] == list(range(80))
+    initial = np.array([float(r[1]) for r in table[1:]])
+    learned = np.array([float(r[2]) for r in table[1:]])
+    assert np.all(np.diff(initial) > 0) and initial[0] > 0 and initial[-1] < 4000
+
+    model = load(out_dir)
+    assert model.n_filters == 80 and len(model.classes_) == 2
+    np.testing.assert_allclose(model.initial_centre_frequencies_, initial, atol=5e-4)
+    np.testing.assert_allclose(model.centre_frequencies_, learned, atol=5e-4)
+    meta = read_metadata(out_dir)["metadata"]
+    assert meta["command"] == "demo" and meta["n_clips"] == 24
+    accuracy = float(rows[0].split()[-2])
+    assert meta["held_out_accuracy"] == pytest.approx(accuracy, abs=1e-3)
+
+
+# ------------------------------------------------------------ bad input
+def test_missing_root(done):
+    result = done("missing root")
+    assert "'nowhere'" in error_line(result, "train")
+
+
+def test_corrupt_audio_file(done, work):
+    result = done("corrupt us8k")
+    line = error_line(result, "train")
+    assert (work / "corrupt_us8k_file").read_text() in line
+    assert not (work / "model_corrupt_us8k").exists()
+
+
+def test_corrupt_audio_file_read_by_a_worker(done, work):
+    result = done("corrupt lazy folder")
+    line = error_line(result, "train")
+    assert "corrupt_folder/engine/clip_9.wav" in line
+    assert "DataLoader worker" not in line
+    assert not (work / "model_corrupt_folder").exists()
+
+
+def test_truncated_urbansound8k_metadata_row(done):
+    result = done("truncated us8k")
+    line = error_line(result, "train")
+    assert "truncated_us8k/metadata/UrbanSound8K.csv, line 4" in line
+
+
+def test_truncated_dcase_metadata_row(done):
+    result = done("truncated dcase")
+    assert "fold1_train.csv, line 3" in error_line(result, "train")
+
+
+def test_missing_model_directory(done):
+    result = done("missing model")
+    assert "'no_model' does not exist" in error_line(result, "evaluate")
+
+
+def test_directory_that_is_not_a_model(done):
+    result = done("not a model")
+    assert "'not_a_model' is not a saved sklearn_mhr model" in error_line(result, "predict")
+
+
+def test_predict_missing_audio_file(done):
+    result = done("predict missing file")
+    assert "folder/bird/missing.wav" in error_line(result, "predict")
+    assert result.stdout == ""  # no line for the files before it either
+
+
+def test_unknown_param(done):
+    result = done("unknown param")
+    line = error_line(result, "train")
+    assert "unknown parameter 'n_widgets'" in line and "max_epochs" in line  # lists valid ones
+
+
+def test_param_conflicting_with_a_shortcut(done):
+    result = done("conflicting param")
+    line = error_line(result, "train")
+    assert "max_epochs is set twice" in line
+    assert "--epochs" in line and "--param max_epochs" in line
+
+
+def test_out_is_a_directory_of_other_files(done, work):
+    result = done("out not a model")
+    assert "'not_a_model' is a non-empty directory" in error_line(result, "train")
+    assert "Training on" not in result.stdout  # refused before training
+    assert [p.name for p in (work / "not_a_model").iterdir()] == ["notes.txt"]
+    assert (work / "not_a_model" / "notes.txt").read_text() == "keep me"
+
+
+def test_evaluate_on_labels_the_model_does_not_know(done):
+    result = done("evaluate other labels")
+    line = error_line(result, "evaluate")
+    assert "labels the model was not trained on" in line and "'cat'" in line

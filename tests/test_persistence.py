@@ -1,0 +1,427 @@
+"""sklearn_mhr.persistence: exact round trips, no unpickling of code, and clear errors."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pathlib
+import pickle
+import shutil
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+
+from sklearn_mhr import MHRAudioClassifier, __version__
+from sklearn_mhr.persistence import (
+    FILES,
+    ModelVersionWarning,
+    check_save_path,
+    load,
+    read_metadata,
+    read_params,
+    save,
+)
+from tasks import tone_task
+
+TINY = dict(n_filters=8, window_duration=0.032, hop_duration=0.016, kernel_duration=0.004,
+            context=2, head_hidden=8, back_end_width=4, max_epochs=2, batch_size=4,
+            sample_rate=8000, random_state=0)
+VARIANTS = [("cosgauss", 2), ("cosgauss", 0), ("mel", 2), ("mel", 0)]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return tone_task(12, seed=0)
+
+
+@pytest.fixture(scope="module")
+def unseen():
+    return tone_task(9, seed=1)[0]
+
+
+@pytest.fixture(scope="module", params=VARIANTS, ids=[f"{f}-{h}heads" for f, h in VARIANTS])
+def fitted(request, data):
+    front_end, n_heads = request.param
+    return MHRAudioClassifier(front_end=front_end, n_heads=n_heads, **TINY).fit(*data)
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    """One fitted cosgauss model with heads, for the error cases."""
+    return MHRAudioClassifier(**TINY).fit(*data)
+
+
+@pytest.fixture(scope="module")
+def saved_once(model, tmp_path_factory):
+    return save(model, tmp_path_factory.mktemp("saved") / "model", metadata={"note": "original"})
+
+
+@pytest.fixture
+def saved(saved_once, tmp_path):
+    """A private copy of a saved model, free to damage."""
+    return pathlib.Path(shutil.copytree(saved_once, tmp_path / "model"))
+
+
+def _edit_json(path, **changes):
+    obj = json.loads(path.read_text())
+    obj.update(changes)
+    path.write_text(json.dumps(obj))
+
+
+def _load_quietly(path, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning when nothing is wrong
+        return load(path, **kwargs)
+
+
+def _assert_same_model(loaded, original, X):
+    assert type(loaded) is MHRAudioClassifier and loaded is not original
+    assert loaded.get_params() == original.get_params()
+    np.testing.assert_array_equal(loaded.classes_, original.classes_)
+    assert loaded.classes_.dtype == original.classes_.dtype
+    np.testing.assert_array_equal(loaded.predict_proba(X), original.predict_proba(X))
+    np.testing.assert_array_equal(loaded.transform(X), original.transform(X))
+    np.testing.assert_array_equal(loaded.predict(X), original.predict(X))
+    np.testing.assert_array_equal(loaded.centre_frequencies_, original.centre_frequencies_)
+    np.testing.assert_array_equal(loaded.initial_centre_frequencies_,
+                                  original.initial_centre_frequencies_)
+    assert loaded.head_bands_ == original.head_bands_
+    for name in ("win_length_", "hop_length_", "kernel_size_"):
+        assert getattr(loaded, name) == getattr(original, name)
+    assert hasattr(loaded, "n_features_in_") == hasattr(original, "n_features_in_")
+    if hasattr(original, "n_features_in_"):
+        assert loaded.n_features_in_ == original.n_features_in_
+
+
+# ------------------------------------------------------------- round trips
+def test_round_trip_is_bit_identical(fitted, data, unseen, tmp_path):
+    X, _ = data
+    path = save(fitted, tmp_path / "model")
+    assert path == tmp_path / "model"
+    assert sorted(p.name for p in path.iterdir()) == sorted(FILES)
+    loaded = _load_quietly(path)
+    assert not loaded.net_.module_.training  # loaded in eval mode
+    _assert_same_model(loaded, fitted, X)
+    _assert_same_model(loaded, fitted, unseen)
+    assert list(loaded.classes_) == ["high", "low", "mid"]
+    if fitted.front_end == "cosgauss":  # learned filters moved; the saved ones are kept
+        assert not np.allclose(loaded.centre_frequencies_, loaded.initial_centre_frequencies_)
+    assert len(loaded.head_bands_) == fitted.n_heads
+
+
+def test_integer_labels_and_ragged_clips_round_trip(data, tmp_path):
+    X, y = data
+    codes = {"low": 3, "mid": 7, "high": 11}
+    y_int = np.array([codes[label] for label in y])
+    clips = [x[: 1000 + 100 * i] for i, x in enumerate(X)]  # ragged: no n_features_in_
+    fitted = MHRAudioClassifier(**TINY).fit(clips, y_int)
+    assert not hasattr(fitted, "n_features_in_")
+    loaded = _load_quietly(save(fitted, tmp_path / "model"))
+    _assert_same_model(loaded, fitted, clips)
+    assert loaded.classes_.dtype.kind == "i"
+    assert list(loaded.classes_) == [3, 7, 11]
+    assert set(loaded.predict(clips)) <= {3, 7, 11}
+
+
+def test_boolean_labels_round_trip(data, tmp_path):
+    X, y = data
+    fitted = MHRAudioClassifier(**TINY).fit(X, y == "low")
+    loaded = _load_quietly(save(fitted, tmp_path / "model"))
+    _assert_same_model(loaded, fitted, X)
+    assert loaded.classes_.dtype == bool and list(loaded.classes_) == [False, True]
+
+
+def test_a_loaded_model_saves_and_loads_again(model, data, tmp_path):
+    X, _ = data
+    once = _load_quietly(save(model, tmp_path / "a"))
+    twice = _load_quietly(save(once, tmp_path / "b"))
+    _assert_same_model(twice, model, X)
+
+
+def test_random_state_instance_is_saved_as_none(model, data, tmp_path):
+    X, _ = data
+    estimator = copy.deepcopy(model)
+    estimator.random_state = np.random.RandomState(0)
+    loaded = _load_quietly(save(estimator, tmp_path / "model"))
+    assert loaded.random_state is None
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_device_argument_replaces_the_saved_device(saved):
+    assert read_params(saved)["device"] == "auto"
+    assert _load_quietly(saved, device="cpu").device == "cpu"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_model_loads_on_cpu_with_a_warning(saved, data):
+    _edit_json(saved / "params.json", device="cuda")
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        loaded = load(saved)
+    assert loaded.device == "cpu"
+    loaded.predict(data[0][:2])
+
+
+def test_metadata_and_params_read_back(model, tmp_path):
+    metadata = {"command": "train", "n_clips": 12, "duration": None, "folds": [1, 2],
+                "nested": {"accuracy": 0.75, "ok": True}}
+    path = save(model, tmp_path / "model", metadata=metadata)
+    meta = read_metadata(path)
+    assert meta["metadata"] == metadata
+    assert meta["format"] == "sklearn_mhr.model" and meta["format_version"] == 1
+    assert meta["sklearn_mhr_version"] == __version__
+    assert meta["torch_version"] == torch.__version__
+    assert meta["fitted"]["kernel_size_"] == model.kernel_size_
+    np.testing.assert_array_equal(meta["fitted"]["centre_frequencies_"],
+                                  model.centre_frequencies_)
+    assert read_params(path) == model.get_params(deep=False)
+    # without metadata, an empty dict
+    assert read_metadata(save(model, tmp_path / "bare"))["metadata"] == {}
+
+
+# ------------------------------------------------- no code runs when loading
+class _TouchOnUnpickle:
+    """Unpickling this object creates a file: the payload of a tampered checkpoint."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (pathlib.Path(self.marker),))
+
+
+@pytest.mark.parametrize("writer", ["torch.save", "pickle.dump"])
+def test_loading_never_unpickles_arbitrary_objects(saved, tmp_path, writer):
+    # the payload works: plain unpickling does create the marker
+    control = tmp_path / "control"
+    pickle.loads(pickle.dumps(_TouchOnUnpickle(control)))
+    assert control.exists()
+
+    marker = tmp_path / "marker"
+    state = torch.load(saved / "state.pt", weights_only=True)
+    state["evil"] = _TouchOnUnpickle(marker)
+    if writer == "torch.save":
+        torch.save(state, saved / "state.pt")
+    else:
+        with open(saved / "state.pt", "wb") as f:
+            pickle.dump(state, f, protocol=2)
+    assert not marker.exists()
+    with pytest.raises(ValueError, match=r"state\.pt") as info:
+        load(saved)
+    assert "Refusing to load" in str(info.value)
+    assert not marker.exists()
+
+
+# --------------------------------------------------------------- load errors
+def test_missing_directory(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere.*does not exist"):
+        load(tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        read_metadata(tmp_path / "nowhere")
+
+
+def test_path_must_be_a_path(tmp_path):
+    with pytest.raises(TypeError, match="str or os.PathLike"):
+        load(42)
+
+
+def test_a_file_is_not_a_model(tmp_path):
+    path = tmp_path / "model.pt"
+    path.write_bytes(b"x")
+    with pytest.raises(ValueError, match="model.pt.*is a file"):
+        load(path)
+
+
+@pytest.mark.parametrize("contents", [[], ["notes.txt", "data.csv"]])
+def test_directory_without_model_files(tmp_path, contents):
+    for name in contents:
+        (tmp_path / name).write_text("mine")
+    with pytest.raises(ValueError, match="not a saved sklearn_mhr model"):
+        load(tmp_path)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_missing_file_means_incomplete(saved, name):
+    (saved / name).unlink()
+    with pytest.raises(FileNotFoundError, match=rf"incomplete model: {name} missing"):
+        load(saved)
+
+
+@pytest.mark.parametrize("name", ["params.json", "classes.json", "meta.json"])
+@pytest.mark.parametrize("content", [b'{"format": ', b"[1, 2]", b"\xff\xfe\x00{"],
+                         ids=["cut", "list", "not-utf8"])
+def test_damaged_json(saved, name, content):
+    (saved / name).write_bytes(content)
+    with pytest.raises(ValueError, match=rf"{name}"):
+        load(saved)
+
+
+def test_meta_json_of_another_format(saved):
+    _edit_json(saved / "meta.json", format="some.other.model")
+    with pytest.raises(ValueError, match=r"meta\.json.*does not describe an sklearn_mhr model"):
+        load(saved)
+
+
+@pytest.mark.parametrize("version", [2, "1", None])
+def test_newer_or_invalid_format_version(saved, version):
+    _edit_json(saved / "meta.json", format_version=version)
+    with pytest.raises(ValueError, match="format version") as info:
+        load(saved)
+    assert str(saved) in str(info.value)
+
+
+def test_unknown_parameter_in_params_json(saved):
+    _edit_json(saved / "params.json", n_widgets=3)
+    with pytest.raises(ValueError, match=r"params\.json.*n_widgets"):
+        load(saved)
+
+
+def test_invalid_parameter_value_in_params_json(saved):
+    _edit_json(saved / "params.json", n_filters=0)
+    with pytest.raises(ValueError, match=str(saved)):
+        load(saved)
+
+
+def test_weights_that_do_not_fit_the_params(saved):
+    _edit_json(saved / "params.json", n_filters=16)
+    with pytest.raises(ValueError, match=r"state\.pt.*do not fit.*params\.json"):
+        load(saved)
+
+
+def test_weights_that_do_not_fit_the_classes(saved):
+    _edit_json(saved / "classes.json", classes=["a", "b", "c", "d"])
+    with pytest.raises(ValueError, match=r"state\.pt.*do not fit"):
+        load(saved)
+
+
+def test_saved_lengths_that_the_params_do_not_give(saved):
+    _edit_json(saved / "params.json", kernel_duration=0.002)
+    with pytest.raises(ValueError, match="kernel_size_"):
+        load(saved)
+
+
+@pytest.mark.parametrize("change", ["drop", "add"])
+def test_weights_with_a_missing_or_extra_tensor(saved, change):
+    state = torch.load(saved / "state.pt", weights_only=True)
+    if change == "drop":
+        state.pop(sorted(state)[-1])
+    else:
+        state["extra.weight"] = torch.zeros(2)
+    torch.save(state, saved / "state.pt")
+    with pytest.raises(ValueError, match=r"state\.pt.*do not fit"):
+        load(saved)
+
+
+@pytest.mark.parametrize("payload", [b"", b"not a checkpoint at all" * 10, "list"])
+def test_damaged_weights(saved, payload):
+    if payload == "list":
+        torch.save([torch.zeros(3)], saved / "state.pt")
+    else:
+        (saved / "state.pt").write_bytes(payload)
+    with pytest.raises(ValueError, match=r"state\.pt"):
+        load(saved)
+
+
+def test_version_mismatch_warns(saved, data):
+    _edit_json(saved / "meta.json", sklearn_mhr_version="0.0.1")
+    with pytest.warns(ModelVersionWarning, match=r"0\.0\.1.*" + __version__.replace(".", r"\.")):
+        loaded = load(saved)
+    assert issubclass(ModelVersionWarning, UserWarning)
+    loaded.predict(data[0][:2])  # still usable
+
+
+def test_same_version_does_not_warn(saved):
+    _load_quietly(saved)
+
+
+# --------------------------------------------------------------- save errors
+def test_saving_an_unfitted_estimator(tmp_path):
+    with pytest.raises(NotFittedError):
+        save(MHRAudioClassifier(**TINY), tmp_path / "model")
+    assert not (tmp_path / "model").exists()
+
+
+def test_saving_something_else(tmp_path):
+    with pytest.raises(TypeError, match="MHRAudioClassifier"):
+        save(object(), tmp_path / "model")
+
+
+@pytest.mark.parametrize("also", [[], ["params.json"]], ids=["others", "others-and-params"])
+def test_saving_into_a_directory_of_other_files(model, tmp_path, also):
+    for name in also:
+        (tmp_path / name).write_text('{"mine": true}')
+    (tmp_path / "notes.txt").write_text("keep me")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "data.bin").write_bytes(b"\x00\x01")
+    with pytest.raises(ValueError, match="non-empty directory that holds no saved model"):
+        save(model, tmp_path)
+    with pytest.raises(ValueError, match="non-empty directory"):
+        check_save_path(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["notes.txt", "sub", *also])
+    for name in also:
+        assert (tmp_path / name).read_text() == '{"mine": true}'
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    assert (tmp_path / "sub" / "data.bin").read_bytes() == b"\x00\x01"
+
+
+def test_saving_onto_a_file(model, tmp_path):
+    (tmp_path / "model").write_text("mine")
+    with pytest.raises(ValueError, match="is a file"):
+        save(model, tmp_path / "model")
+    assert (tmp_path / "model").read_text() == "mine"
+
+
+def test_saving_into_an_empty_or_new_directory(model, tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert check_save_path(tmp_path / "empty") == tmp_path / "empty"
+    save(model, tmp_path / "empty")
+    save(model, tmp_path / "new" / "nested")
+    for path in (tmp_path / "empty", tmp_path / "new" / "nested"):
+        assert sorted(p.name for p in path.iterdir()) == sorted(FILES)
+
+
+def test_saving_over_a_model_replaces_it(model, data, saved):
+    X, y = data
+    (saved / "filters.csv").write_text("index,initial_hz,learned_hz\n")
+    other = MHRAudioClassifier(**{**TINY, "front_end": "mel", "n_heads": 0}).fit(
+        X, np.where(y == "low", "quiet", "loud"))
+    assert check_save_path(saved) == saved
+    save(other, saved, metadata={"note": "replacement"})
+    assert sorted(p.name for p in saved.iterdir()) == sorted([*FILES, "filters.csv"])
+    assert (saved / "filters.csv").read_text() == "index,initial_hz,learned_hz\n"
+    loaded = _load_quietly(saved)
+    _assert_same_model(loaded, other, X)
+    assert list(loaded.classes_) == ["loud", "quiet"]
+    assert read_metadata(saved)["metadata"] == {"note": "replacement"}
+
+
+def test_an_interrupted_save_over_a_model_leaves_no_loadable_mix(model, saved, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", fail)
+    with pytest.raises(OSError, match="disk full"):
+        save(model, saved)
+    monkeypatch.undo()
+    assert not list(saved.glob("*.tmp"))
+    with pytest.raises(FileNotFoundError, match="incomplete model: meta.json missing"):
+        load(saved)
+    save(model, saved)  # and saving again completes it
+    _load_quietly(saved)
+
+
+def test_metadata_must_be_json(model, tmp_path):
+    with pytest.raises(ValueError, match="metadata must be JSON-serialisable"):
+        save(model, tmp_path / "model", metadata={"when": object()})
+    with pytest.raises(ValueError, match="metadata must be JSON-serialisable"):
+        save(model, tmp_path / "model", metadata={"score": float("nan")})
+    assert not (tmp_path / "model").exists()
+
+
+def test_parameter_without_json_form(model, tmp_path):
+    estimator = copy.deepcopy(model)
+    estimator.lr = float("inf")
+    with pytest.raises(ValueError, match="parameter lr=inf"):
+        save(estimator, tmp_path / "model")
