@@ -188,7 +188,7 @@ def read_audio(
                 f.seek(start)
             data = f.read(frames=frames, dtype="float32", always_2d=True)
     except RuntimeError as exc:  # soundfile's LibsndfileError and relatives
-        reason = getattr(exc, "error_string", exc)
+        reason = str(getattr(exc, "error_string", exc)).strip().rstrip(".")
         raise AudioReadError(
             f"Cannot decode audio file '{path}': {reason}. The file is corrupt or "
             "not in a format libsndfile reads (WAV, FLAC, OGG, ...); re-encode it "
@@ -270,7 +270,8 @@ def _map_clips(
     tasks = (joblib.delayed(func)(*job) for job in jobs)
     results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     if verbose:
-        results = tqdm(results, total=len(jobs), desc="Decoding audio", unit="clip")
+        # disable=None: a bar on a terminal, none in logs and pipes
+        results = tqdm(results, total=len(jobs), desc="Decoding audio", unit="clip", disable=None)
     return list(results)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import warnings
 from numbers import Integral, Real
 from pathlib import Path
@@ -314,20 +315,40 @@ def _classes_from_json(obj: dict, path: Path) -> np.ndarray:
         raise ValueError(f"'{path}': cannot rebuild the classes as dtype {dtype!r}: {exc}") from None
 
 
+def _first_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's message, without terminal colour codes."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
 def _load_state(path: Path) -> dict:
     import torch
 
+    if path.stat().st_size == 0:
+        raise ValueError(f"'{path}' is empty; the model file is damaged. Save the model again")
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+        found = re.search(r"Unsupported global[^\n]*", text)
+        if found:  # a pickled object that is no tensor: refused before it runs
+            detail = found.group(0).split(". Please")[0].strip()
+            raise ValueError(
+                f"Refusing to load '{path}': it holds objects other than tensors, which could "
+                f"run code when unpickled ({detail}). Only load models from sources you trust, "
+                "and save them again with sklearn_mhr.persistence.save"
+            ) from None
+        detail = re.search(r"Unsupported operand[^\n]*", text)
         raise ValueError(
-            f"Refusing to load '{path}': it holds objects other than tensors, which could run "
-            f"code when unpickled ({first}). Only load models from sources you trust, and save "
-            "them again with sklearn_mhr.persistence.save"
+            f"Cannot read the weights in '{path}' "
+            f"({detail.group(0).strip() if detail else _first_line(exc)}); the file is damaged "
+            "or was not written by torch.save"
         ) from None
-    except (RuntimeError, EOFError, OSError) as exc:
-        raise ValueError(f"Cannot read the weights in '{path}': {exc}. The file is damaged") from None
+    except Exception as exc:  # noqa: BLE001 - torch raises many kinds on damaged files
+        raise ValueError(
+            f"Cannot read the weights in '{path}' ({_first_line(exc)}); the file is damaged"
+        ) from None
     if not isinstance(state, dict) or not all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
     ):

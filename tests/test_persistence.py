@@ -314,14 +314,23 @@ def test_weights_with_a_missing_or_extra_tensor(saved, change):
         load(saved)
 
 
-@pytest.mark.parametrize("payload", [b"", b"not a checkpoint at all" * 10, "list"])
+@pytest.mark.parametrize("payload", [b"", b"not a checkpoint at all" * 10, b"\x80\x02junk" * 20,
+                                     "truncated", "list"])
 def test_damaged_weights(saved, payload):
+    path = saved / "state.pt"
     if payload == "list":
-        torch.save([torch.zeros(3)], saved / "state.pt")
+        torch.save([torch.zeros(3)], path)
+    elif payload == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     else:
-        (saved / "state.pt").write_bytes(payload)
-    with pytest.raises(ValueError, match=r"state\.pt"):
+        path.write_bytes(payload)
+    with pytest.raises(ValueError, match=r"state\.pt") as info:
         load(saved)
+    message = str(info.value)
+    # damage is not reported as a security refusal, and carries no terminal codes
+    assert "Refusing" not in message and "\x1b" not in message
+    if payload != "list":
+        assert "damaged" in message
 
 
 def test_version_mismatch_warns(saved, data):
