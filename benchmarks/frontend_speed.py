@@ -386,8 +386,8 @@ def build_report(results: dict, args, info: dict, command: str) -> tuple[str, di
     return text, {"scaled": scaled, "ratios": ratios}
 
 
-def write_docs(section: str, path: Path = DOCS) -> None:
-    """Replace the section under HEADING in ``path``, or append it; create the file if needed."""
+def write_docs(section: str, path: Path = DOCS, heading: str = HEADING) -> None:
+    """Replace the section under `heading` in ``path``, or append it; create the file if needed."""
     section = section.rstrip("\n") + "\n"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -395,7 +395,7 @@ def write_docs(section: str, path: Path = DOCS) -> None:
         return
     old = path.read_text()
     lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == HEADING), None)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
     if start is None:
         sep = "" if old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
         path.write_text(old + sep + section)

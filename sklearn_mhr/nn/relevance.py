@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .context_mlp import context_mlp
 from .ops import minmax_scale
 
 __all__ = ["RelevanceHead", "MultiHeadRelevance", "band_edges", "ACTIVATIONS"]
@@ -37,7 +38,10 @@ class RelevanceHead(nn.Module):
     ``t - context .. t + context`` through a small network
     ``(2 context + 1) -> hidden -> 1`` with sigmoids, shared over the band's
     rows: a ``1 x (2 context + 1)`` convolution with ``hidden`` channels and a
-    ``1 x 1`` convolution, with no loop over bins.
+    ``1 x 1`` convolution, with no loop over bins. On a GPU they run as those
+    convolutions; on a CPU as :func:`~sklearn_mhr.nn.context_mlp.context_mlp`,
+    the same computation in cache-sized chunks of bins (several times faster,
+    and it stores no hidden activation for the backward pass).
 
     Parameters
     ----------
@@ -63,7 +67,13 @@ class RelevanceHead(nn.Module):
         self.out = nn.Conv2d(hidden, 1, 1)
 
     def forward(self, band: torch.Tensor) -> torch.Tensor:
-        logits = self.out(torch.sigmoid(self.hidden(band.unsqueeze(1).contiguous()))).squeeze(1)
+        if band.is_cuda:
+            hidden = torch.sigmoid(self.hidden(band.unsqueeze(1).contiguous()))
+            logits = self.out(hidden).squeeze(1)
+        else:
+            taps = self.hidden.kernel_size[1]
+            logits = context_mlp(band, self.hidden.weight.view(-1, taps), self.hidden.bias,
+                                 self.out.weight.view(-1), self.out.bias)
         if self.activation == "softmax":
             return torch.softmax(logits, dim=1)
         return torch.sigmoid(logits)
