@@ -272,6 +272,75 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self._set_filter_attributes()
         return self
 
+    def partial_fit(self, X, y, classes=None):
+        """Train for exactly one more epoch on ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_clips, n_samples), or sequence of 1-D arrays
+            Waveforms at ``sample_rate``.
+        y : array-like of shape (n_clips,)
+            Labels; each must be one of the classes.
+        classes : array-like of shape (n_classes,), optional
+            Every label that will ever be seen. Required on the first call (when
+            the estimator is not fitted yet), as in scikit-learn's incremental
+            estimators; if given later it must equal ``classes_``.
+
+        Returns
+        -------
+        self : MHRAudioClassifier
+
+        Notes
+        -----
+        The first call builds the network; every call runs one epoch over ``X``
+        with the optimizer state kept between calls. ``max_epochs``,
+        ``validation_fraction`` and ``patience`` do not apply: the caller
+        decides when to stop. Each call seeds torch from ``random_state`` and
+        the number of epochs already run, so a sequence of calls is
+        reproducible. After `fit`, calls continue the fitted network.
+        """
+        check_params(self)
+        first = not hasattr(self, "net_")
+        clips, _ = self._check_X(X, reset=first)
+        y = self._check_y(y, len(clips))
+        if classes is not None:
+            classes = np.unique(column_or_1d(classes))
+        if first:
+            if classes is None:
+                raise ValueError(
+                    "classes must be given on the first call to partial_fit: every label that "
+                    "will ever be seen, e.g. partial_fit(X, y, classes=np.unique(y_all))")
+            if len(classes) < 2:
+                raise ValueError(f"classes must hold at least 2 labels, got {classes!r}")
+        elif classes is not None and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"classes={classes.tolist()!r} differs from the classes of the earlier calls, "
+                f"{self.classes_.tolist()!r}")
+        known = self.classes_ if not first else classes
+        unknown = np.setdiff1d(y, known)
+        if unknown.size:
+            raise ValueError(
+                f"y has labels that are not among the classes {known.tolist()!r}: "
+                f"{unknown[:5].tolist()!r}")
+        epochs_done = 0 if first else len(self.net_.history)
+        base = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = (base + epochs_done) % np.iinfo(np.int32).max
+        device = self._resolved_device()
+        with _torch_threads(self.n_threads), torch.random.fork_rng(
+            devices=[torch.device(device)] if device.startswith("cuda") else []
+        ):
+            torch.manual_seed(seed)
+            if first:
+                self._set_lengths()
+                self.classes_ = classes
+                self.net_ = self._build_net(self._module_params(len(classes)), device,
+                                            None, None, None)
+                self.net_.initialize()
+            y_idx = np.searchsorted(self.classes_, y)
+            self.net_.partial_fit(ClipDataset(clips, y_idx, np.arange(len(clips))), None, epochs=1)
+        self._set_filter_attributes()
+        return self
+
     def _set_lengths(self) -> None:
         """Frame length, hop and filter taps in samples, from the durations."""
         sr = self.sample_rate

@@ -5,6 +5,7 @@ import re
 import pytest
 from sklearn.utils.estimator_checks import (
     check_classifiers_train,
+    check_estimators_partial_fit_n_features,
     check_transformer_general,
     parametrize_with_checks,
 )
@@ -25,7 +26,7 @@ _ANY_LENGTH = (
     "clips of any length are valid at predict (DESIGN.md section 2), so a 2-D array with a "
     "different number of samples than in fit is not an error"
 )
-# Every expected failure, with its reason; all three are the same contract.
+# Every expected failure, with its reason; all four are the same contract.
 EXPECTED_FAILED_CHECKS = {
     "check_n_features_in_after_fitting": _ANY_LENGTH,
     # its last step calls predict(X.T) and expects a ValueError;
@@ -34,6 +35,9 @@ EXPECTED_FAILED_CHECKS = {
     # its last step calls transform(X[:, :-1]) and expects a ValueError;
     # test_transformer_general_fails_only_on_feature_count proves every earlier step passes
     "check_transformer_general": _ANY_LENGTH,
+    # the same contract for partial_fit: a later call may bring clips of another length;
+    # test_partial_fit_n_features_fails_only_on_feature_count shows the first call passes
+    "check_estimators_partial_fit_n_features": _ANY_LENGTH,
 }
 
 # Checks the suite yields per estimator (pandas-only checks included, skipped when
@@ -67,3 +71,9 @@ def test_transformer_general_fails_only_on_feature_count():
     with pytest.raises(AssertionError, match=re.escape(
             "does not raise an error when the number of features in transform is different")):
         check_transformer_general("MHRAudioClassifier", MHRAudioClassifier(**FAST))
+
+
+def test_partial_fit_n_features_fails_only_on_feature_count():
+    with pytest.raises(AssertionError, match=re.escape(
+            "does not raise an error when the number of features changes between calls")):
+        check_estimators_partial_fit_n_features("MHRAudioClassifier", MHRAudioClassifier(**FAST))
