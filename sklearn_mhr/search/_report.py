@@ -1,0 +1,95 @@
+"""The study on disk: the trials table (CSV) and, with matplotlib, its plots (PNG)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import warnings
+from pathlib import Path
+
+import optuna
+
+__all__ = ["save_plots", "write_trials_csv"]
+
+_ATTRS = ("epochs", "n_threads", "pid", "host", "fold_scores")
+
+
+def write_trials_csv(study: optuna.Study, path) -> Path:
+    """Write one row per trial: number, state, score, times, parameters, worker.
+
+    Parameters
+    ----------
+    study : optuna.Study
+    path : str or os.PathLike
+        CSV file to write (replaced if present).
+
+    Returns
+    -------
+    path : pathlib.Path
+    """
+    trials = study.get_trials(deepcopy=False)
+    names = sorted({name for t in trials for name in t.params})
+    path = Path(path)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["number", "state", "value", "datetime_start", "datetime_complete",
+                         "duration_s", "last_step", *names, *_ATTRS])
+        for t in trials:
+            duration = (t.datetime_complete - t.datetime_start).total_seconds() \
+                if t.datetime_complete and t.datetime_start else ""
+            attrs = [t.user_attrs.get(a, "") for a in _ATTRS]
+            attrs = [json.dumps(v) if isinstance(v, list) else v for v in attrs]
+            writer.writerow([t.number, t.state.name, "" if t.value is None else t.value,
+                             t.datetime_start or "", t.datetime_complete or "",
+                             duration, "" if t.last_step is None else t.last_step,
+                             *[t.params.get(n, "") for n in names], *attrs])
+    return path
+
+
+def save_plots(study: optuna.Study, directory) -> list[Path]:
+    """Save the optimisation history and the parameter importances as PNG files.
+
+    Parameters
+    ----------
+    study : optuna.Study
+    directory : str or os.PathLike
+        Existing folder; writes ``optimization_history.png`` and, when at least
+        two trials completed, ``param_importances.png``.
+
+    Returns
+    -------
+    paths : list of pathlib.Path
+        The files written.
+
+    Raises
+    ------
+    ImportError
+        When matplotlib is not installed (``pip install "sklearn-mhr[plot]"``).
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError('plots need matplotlib: pip install "sklearn-mhr[plot]"') from None
+    import matplotlib.pyplot as plt
+    from optuna.visualization import matplotlib as optuna_plots
+
+    if not matplotlib.get_backend().lower().endswith("agg") and not plt.get_fignums():
+        plt.switch_backend("Agg")
+    directory = Path(directory)
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    plots = [("optimization_history.png", optuna_plots.plot_optimization_history)]
+    if len(complete) >= 2 and any(len({repr(t.params.get(n)) for t in complete}) > 1
+                                  for n in complete[0].params):
+        plots.append(("param_importances.png", optuna_plots.plot_param_importances))
+    written = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        for name, plot in plots:
+            ax = plot(study)
+            figure = ax.figure
+            figure.set_size_inches(8, 5)
+            figure.tight_layout()
+            figure.savefig(directory / name, dpi=100)
+            plt.close(figure)
+            written.append(directory / name)
+    return written

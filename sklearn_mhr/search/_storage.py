@@ -1,0 +1,119 @@
+"""Where a study lives: in memory, in a journal file on one machine, or in an RDB server."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import optuna
+
+__all__ = ["fail_dead_local_trials", "make_storage"]
+
+
+def make_storage(storage, *, heartbeat_interval: int = 60, grace_period: int | None = None,
+                 max_retry: int = 1):
+    """An Optuna storage from a path, a URL or a storage object.
+
+    Parameters
+    ----------
+    storage : None, str, os.PathLike or optuna.storages.BaseStorage
+        None: in memory (one process). A URL with ``://`` (``postgresql://``,
+        ``mysql://``, ``sqlite:///``): an `optuna.storages.RDBStorage` with a
+        heartbeat, for workers on several machines. Anything else is the path
+        of a journal file (`optuna.storages.JournalStorage` on a
+        `~optuna.storages.journal.JournalFileBackend`) that processes on one
+        machine share; it is created if missing. A storage object is returned
+        as it is.
+    heartbeat_interval : int, default=60
+        Seconds between the heartbeats a running trial writes to an RDB
+        storage; a trial whose worker stopped beating for ``grace_period`` is
+        marked FAIL by the next worker that starts a trial.
+    grace_period : int, optional
+        Seconds without a heartbeat before a trial counts as dead (Optuna's
+        default: twice ``heartbeat_interval``).
+    max_retry : int, default=1
+        A trial failed that way is enqueued again with the same parameters at
+        most this many times (`optuna.storages.RetryFailedTrialCallback`); 0
+        does not retry.
+
+    Returns
+    -------
+    optuna.storages.BaseStorage or None
+
+    Raises
+    ------
+    ValueError
+        For a journal path whose folder does not exist, or a negative
+        ``max_retry``.
+    TypeError
+        For anything else than the types above.
+    """
+    if storage is None or isinstance(storage, optuna.storages.BaseStorage):
+        return storage
+    if not isinstance(storage, (str, os.PathLike)):
+        raise TypeError(f"storage must be None, a path, a URL or an Optuna storage, got "
+                        f"{type(storage).__name__}")
+    if max_retry < 0:
+        raise ValueError(f"max_retry must be 0 or more, got {max_retry}")
+    text = os.fspath(storage)
+    if "://" in text:
+        callback = (optuna.storages.RetryFailedTrialCallback(max_retry=max_retry)
+                    if max_retry else None)
+        return optuna.storages.RDBStorage(
+            text, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+            failed_trial_callback=callback)
+    path = Path(text).expanduser()
+    if not path.parent.is_dir():
+        raise ValueError(f"storage={text!r}: folder '{path.parent}' does not exist; create it "
+                         "or pass another journal file path")
+    from optuna.storages.journal import JournalFileBackend
+
+    return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def fail_dead_local_trials(storage, study_name: str) -> list[int]:
+    """Mark FAIL the running trials of workers on this machine that no longer exist.
+
+    A journal storage has no heartbeat; it is shared by processes of one
+    machine, so a trial whose worker was killed is recognised by its
+    recorded host and process id. Trials of other machines, or without those
+    records, are left alone.
+
+    Parameters
+    ----------
+    storage : optuna.storages.BaseStorage
+        The storage holding the study.
+    study_name : str
+        The study's name.
+
+    Returns
+    -------
+    numbers : list of int
+        Numbers of the trials marked FAIL.
+    """
+    host = socket.gethostname()
+    study_id = storage.get_study_id_from_name(study_name)
+    failed = []
+    for trial in storage.get_all_trials(study_id, deepcopy=False,
+                                        states=(optuna.trial.TrialState.RUNNING,)):
+        pid = trial.user_attrs.get("pid")
+        if trial.user_attrs.get("host") != host or not isinstance(pid, int) or _alive(pid):
+            continue
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        try:
+            storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
+        except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
+            continue  # another worker marked it first
+        failed.append(trial.number)
+    return failed
