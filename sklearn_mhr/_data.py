@@ -10,7 +10,7 @@ from torch.utils.data import Dataset
 
 from ._validation import check_clip
 
-__all__ = ["ClipDataset", "collate_tiled", "inference_batches"]
+__all__ = ["ClipDataset", "collate_tiled", "collate_cropped", "inference_batches"]
 
 
 class ClipDataset(Dataset):
@@ -54,6 +54,23 @@ def collate_tiled(batch):
     n = max(w.shape[0] for w in waves)
     waves = [w if w.shape[0] == n else w.repeat(-(-n // w.shape[0]))[:n] for w in waves]
     return torch.stack(waves), torch.as_tensor(targets, dtype=torch.long)
+
+
+def collate_cropped(batch, n_samples: int):
+    """Cut a random ``n_samples`` segment from every clip, then stack (training only).
+
+    A clip shorter than ``n_samples`` is first repeated to that length, as in
+    :func:`collate_tiled`. Offsets come from torch's generator (seeded per
+    DataLoader worker by torch), so a seeded fit is reproducible.
+    """
+    waves, targets = zip(*batch)
+    out = []
+    for w in waves:
+        if w.shape[0] < n_samples:
+            w = w.repeat(-(-n_samples // w.shape[0]))
+        start = int(torch.randint(0, w.shape[0] - n_samples + 1, ()))
+        out.append(w[start:start + n_samples])
+    return torch.stack(out), torch.as_tensor(targets, dtype=torch.long)
 
 
 def inference_batches(clips, batch_size: int, chunk_batches: int = 8):

@@ -106,6 +106,8 @@ _CHOICES = {
     "filter_init": ("mel", "uniform", "random"),
     "head_activation": ("sigmoid", "softmax"),
     "back_end": ("light", "fcnn", "cnn_lstm"),
+    "optimizer": ("adam", "sgd"),
+    "lr_schedule": ("constant", "warm_restarts"),
 }
 
 
@@ -128,10 +130,15 @@ def check_params(est) -> None:
         need(name, p[name] in choices, f"one of {list(choices)}")
     for name in ("sample_rate", "window_duration", "hop_duration", "kernel_duration", "lr"):
         need(name, is_real(p[name]) and p[name] > 0, "a positive number")
-    for name in ("n_filters", "head_hidden", "back_end_width", "max_epochs", "batch_size", "patience"):
+    for name in ("n_filters", "head_hidden", "back_end_width", "max_epochs", "batch_size", "patience",
+                 "restart_period"):
         need(name, is_int(p[name]) and p[name] >= 1, "a positive integer")
-    for name in ("n_heads", "context", "n_workers"):
+    for name in ("n_heads", "context", "n_workers", "freq_mask_width", "time_mask_width", "n_masks"):
         need(name, is_int(p[name]) and p[name] >= 0, "a non-negative integer")
+    need("momentum", is_real(p["momentum"]) and 0 <= p["momentum"] < 1, "in [0, 1)")
+    need("mixup_alpha", is_real(p["mixup_alpha"]) and p["mixup_alpha"] >= 0, "a number >= 0")
+    need("random_crop", p["random_crop"] is None
+         or (is_real(p["random_crop"]) and p["random_crop"] > 0), "None or a positive number")
     need("dropout", is_real(p["dropout"]) and 0 <= p["dropout"] < 1, "in [0, 1)")
     need("weight_decay", is_real(p["weight_decay"]) and p["weight_decay"] >= 0, "a number >= 0")
     need("validation_fraction", p["validation_fraction"] is None

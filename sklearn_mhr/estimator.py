@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import numpy as np
 import torch
@@ -12,10 +13,11 @@ from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.helper import predefined_split
 
-from ._data import ClipDataset, collate_tiled, inference_batches
+from ._data import ClipDataset, collate_cropped, collate_tiled, inference_batches
+from ._training import OPTIMIZERS, MixupNet
 from ._validation import as_clip_sequence, check_params
 from .nn import MHRNet
 
@@ -88,9 +90,33 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     batch_size : int, default=32
         Clips per batch, in training and inference.
     lr : float, default=1e-3
-        Adam learning rate.
+        Learning rate (the peak of the schedule with warm restarts).
     weight_decay : float, default=0.0
-        Adam weight decay.
+        Weight decay of the optimizer.
+    optimizer : {"adam", "sgd"}, default="adam"
+        Adam, or SGD with ``momentum`` (the paper's acoustic-scene set-up).
+    momentum : float, default=0.9
+        Momentum of SGD (unused by Adam).
+    lr_schedule : {"constant", "warm_restarts"}, default="constant"
+        Constant learning rate, or cosine annealing with warm restarts
+        (SGDR): the rate falls from ``lr`` to 0 over ``restart_period``
+        epochs, restarts, and each cycle is twice as long as the last.
+    restart_period : int, default=10
+        Epochs of the first cycle with ``lr_schedule="warm_restarts"``.
+    mixup_alpha : float, default=0.0
+        Mixup in training: each batch is mixed with a permutation of itself,
+        waveforms and one-hot targets alike, with weights ``lam ~ Beta(alpha,
+        alpha)``. 0 turns it off; the paper's acoustic-scene set-up uses 0.4.
+    freq_mask_width, time_mask_width : int, default=0
+        SpecAugment in training: largest number of filters, and of frames,
+        that one mask of the time-frequency map covers (masked bins take the
+        clip's mean). 0 turns that kind of mask off.
+    n_masks : int, default=2
+        Masks of each kind per clip.
+    random_crop : float or None, default=None
+        In training, cut every clip to a random segment of this many seconds
+        (shorter clips are repeated first); inference always sees whole clips.
+        None trains on whole clips.
     validation_fraction : float or None, default=None
         Fraction of the training clips held out (stratified) to stop early
         when the validation loss stops improving; the best weights are kept.
@@ -150,7 +176,9 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  window_duration=0.0464, hop_duration=0.0232, kernel_duration=0.016,
                  n_heads=2, context=10, head_hidden=50, head_activation="sigmoid",
                  back_end="light", back_end_width=16, dropout=0.2, max_epochs=30,
-                 batch_size=32, lr=1e-3, weight_decay=0.0, validation_fraction=None,
+                 batch_size=32, lr=1e-3, weight_decay=0.0, optimizer="adam", momentum=0.9,
+                 lr_schedule="constant", restart_period=10, mixup_alpha=0.0, freq_mask_width=0,
+                 time_mask_width=0, n_masks=2, random_crop=None, validation_fraction=None,
                  patience=5, warm_start=False, device="auto", n_threads=None, n_workers=0,
                  verbose=0, random_state=None):
         self.sample_rate = sample_rate
@@ -173,6 +201,15 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.lr_schedule = lr_schedule
+        self.restart_period = restart_period
+        self.mixup_alpha = mixup_alpha
+        self.freq_mask_width = freq_mask_width
+        self.time_mask_width = time_mask_width
+        self.n_masks = n_masks
+        self.random_crop = random_crop
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.warm_start = warm_start
@@ -199,6 +236,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             n_heads=self.n_heads, context=self.context, head_hidden=self.head_hidden,
             head_activation=self.head_activation, back_end=self.back_end,
             back_end_width=self.back_end_width, dropout=self.dropout,
+            freq_mask_width=self.freq_mask_width, time_mask_width=self.time_mask_width,
+            n_masks=self.n_masks,
         )
 
     def _check_X(self, X, *, reset: bool):
@@ -381,12 +420,23 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         if valid_idx is not None:
             train_split = predefined_split(ClipDataset(clips, y_idx, valid_idx))
             callbacks.append(("early_stopping", EarlyStopping(patience=self.patience, load_best=True)))
+        if self.lr_schedule == "warm_restarts":
+            callbacks.append(("lr_schedule", LRScheduler(
+                policy=torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
+                T_0=self.restart_period, T_mult=2, step_every="epoch")))
+        optimizer_args = {"optimizer__weight_decay": self.weight_decay}
+        if self.optimizer == "sgd":
+            optimizer_args["optimizer__momentum"] = self.momentum
+        collate = collate_tiled
+        if self.random_crop is not None:
+            collate = functools.partial(collate_cropped,
+                                        n_samples=max(1, round(self.random_crop * self.sample_rate)))
         workers = dict(num_workers=self.n_workers, persistent_workers=self.n_workers > 0)
-        return NeuralNet(
-            MHRNet, criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam,
-            lr=self.lr, optimizer__weight_decay=self.weight_decay,
+        return MixupNet(
+            MHRNet, criterion=torch.nn.CrossEntropyLoss, optimizer=OPTIMIZERS[self.optimizer],
+            lr=self.lr, mixup_alpha=self.mixup_alpha, **optimizer_args,
             max_epochs=self.max_epochs, batch_size=self.batch_size,
-            iterator_train__shuffle=True, iterator_train__collate_fn=collate_tiled,
+            iterator_train__shuffle=True, iterator_train__collate_fn=collate,
             iterator_valid__collate_fn=collate_tiled,
             **{f"iterator_train__{k}": v for k, v in workers.items()},
             train_split=train_split, callbacks=callbacks or None, device=device,

@@ -8,6 +8,7 @@ from torch import nn
 from .backends import CNNLSTM, FCNN, LightCNN
 from .frontend import CosGaussFrontEnd
 from .mel import LogMelFrontEnd
+from .augment import MapMasking
 from .relevance import MultiHeadRelevance
 
 __all__ = ["MHRNet", "FRONT_ENDS", "BACK_ENDS"]
@@ -54,6 +55,9 @@ class MHRNet(nn.Module):
         Channels of the back end's first block.
     dropout : float, default=0.2
         Dropout in the back end.
+    freq_mask_width, time_mask_width, n_masks : int, default=0, 0, 2
+        SpecAugment masking of the map in training
+        (:class:`~sklearn_mhr.nn.augment.MapMasking`); 0 widths turn it off.
 
     Shapes
     ------
@@ -63,7 +67,8 @@ class MHRNet(nn.Module):
     def __init__(self, n_classes, sample_rate, win_length, hop_length, kernel_size, *,
                  front_end="cosgauss", n_filters=80, path="fft", init="mel",
                  learn_bandwidth=False, n_heads=2, context=10, head_hidden=50,
-                 head_activation="sigmoid", back_end="light", back_end_width=16, dropout=0.2):
+                 head_activation="sigmoid", back_end="light", back_end_width=16, dropout=0.2,
+                 freq_mask_width=0, time_mask_width=0, n_masks=2):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
         back_cls = _lookup(BACK_ENDS, "back_end", back_end)
@@ -79,13 +84,14 @@ class MHRNet(nn.Module):
             if n_heads > 0 else None
         )
         self.back_end = back_cls(n_filters, n_classes, width=back_end_width, dropout=dropout)
+        self.masking = MapMasking(freq_mask_width, time_mask_width, n_masks)
 
     def representation(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The relevance-weighted map and the weights (None without heads).
 
         Shapes: (batch, n_samples) -> (batch, n_filters, n_frames) twice.
         """
-        tf_map = self.front_end(x)
+        tf_map = self.masking(self.front_end(x))  # identity outside training
         if self.relevance is None:
             return tf_map, None
         return self.relevance(tf_map)

@@ -1,0 +1,49 @@
+"""The skorch net that trains MHRAudioClassifier: mixup, optimizers and schedules."""
+
+from __future__ import annotations
+
+import torch
+from skorch import NeuralNet
+
+__all__ = ["MixupNet", "OPTIMIZERS"]
+
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
+
+class MixupNet(NeuralNet):
+    """A skorch NeuralNet whose training steps can mix pairs of clips.
+
+    With ``mixup_alpha > 0`` every training batch is replaced by
+    ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(alpha, alpha)`` and a
+    random permutation ``perm`` of the batch, and the loss is taken against
+    the same mixture of the two one-hot targets (cross-entropy accepts class
+    probabilities). Validation and inference are unchanged.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    mixup_alpha : float, default=0.0
+        Beta parameter; 0 turns mixup off.
+    """
+
+    def __init__(self, *args, mixup_alpha=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mixup_alpha = mixup_alpha
+
+    def train_step_single(self, batch, **fit_params):
+        if not self.mixup_alpha:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = batch
+        Xi, yi = Xi.to(self.device), yi.to(self.device)
+        alpha = torch.tensor(float(self.mixup_alpha))
+        lam = torch.distributions.Beta(alpha, alpha).sample().item()
+        perm = torch.randperm(Xi.shape[0], device=Xi.device)
+        mixed = lam * Xi + (1.0 - lam) * Xi[perm]
+        y_pred = self.infer(mixed, **fit_params)
+        onehot = torch.nn.functional.one_hot(yi, y_pred.shape[1]).to(y_pred.dtype)
+        soft = lam * onehot + (1.0 - lam) * onehot[perm]
+        loss = self.get_loss(y_pred, soft, X=mixed, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
