@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 from pathlib import Path
 
 import optuna
@@ -34,7 +35,7 @@ def make_storage(storage, *, heartbeat_interval: int = 60, grace_period: int | N
         default: twice ``heartbeat_interval``).
     max_retry : int, default=1
         A trial failed that way is enqueued again with the same parameters at
-        most this many times (`optuna.storages.RetryFailedTrialCallback`); 0
+        most this many times (`optuna.storages.RetryHeartbeatStaleTrialCallback`); 0
         does not retry.
 
     Returns
@@ -58,11 +59,13 @@ def make_storage(storage, *, heartbeat_interval: int = 60, grace_period: int | N
         raise ValueError(f"max_retry must be 0 or more, got {max_retry}")
     text = os.fspath(storage)
     if "://" in text:
-        callback = (optuna.storages.RetryFailedTrialCallback(max_retry=max_retry)
-                    if max_retry else None)
-        return optuna.storages.RDBStorage(
-            text, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-            failed_trial_callback=callback)
+        with warnings.catch_warnings():  # the heartbeat is "experimental" since Optuna 2.8
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            callback = (optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
+                        if max_retry else None)
+            return optuna.storages.RDBStorage(
+                text, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+                heartbeat_stale_trial_callback=callback)
     path = Path(text).expanduser()
     if not path.parent.is_dir():
         raise ValueError(f"storage={text!r}: folder '{path.parent}' does not exist; create it "

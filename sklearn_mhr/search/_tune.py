@@ -219,7 +219,10 @@ def tune(estimator, X, y, *, param_space=None, n_trials: int = 20, cv=5, scoring
     done = len(study.get_trials(deepcopy=False, states=FINISHED))
     if done < n_trials:
         bar = _TrialBar(study, n_trials, show_progress_bar)
-        stop = optuna.study.MaxTrialsCallback(n_trials, states=FINISHED)
+        # counting running trials too, a worker starts no trial that would take
+        # the study past the total while other workers finish theirs
+        stop = optuna.study.MaxTrialsCallback(
+            n_trials, states=(*FINISHED, optuna.trial.TrialState.RUNNING))
         try:
             with _process_threads(n_threads):
                 study.optimize(objective, n_trials=n_trials - done, timeout=timeout,

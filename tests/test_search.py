@@ -1,0 +1,220 @@
+"""sklearn_mhr.search.tune in one process: search, refit, pruning, splitters, threads, errors."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import optuna
+import pytest
+import torch
+from corpus_fixtures import write_audio_folder
+from sklearn.model_selection import PredefinedSplit, StratifiedKFold
+
+from sklearn_mhr import MHRAudioClassifier
+from sklearn_mhr.datasets import AudioSequence, load_audio_folder
+from sklearn_mhr.search import default_space, tune
+from sklearn_mhr.search._objective import STEPS_PER_FOLD
+
+TINY = dict(sample_rate=8000, n_filters=8, window_duration=0.032, hop_duration=0.016,
+            kernel_duration=0.004, context=2, head_hidden=8, back_end_width=4, batch_size=8,
+            max_epochs=3, random_state=0)
+LABELS = np.array(["high", "low", "mid"])
+TONE_HZ = {"low": 300.0, "mid": 900.0, "high": 2500.0}
+CV3 = StratifiedKFold(3, shuffle=True, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def quiet_optuna():
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+@pytest.fixture(scope="module")
+def tones():
+    """36 clips of 0.25 s at 8 kHz: a tone per class plus a little noise."""
+    rng = np.random.default_rng(0)
+    t = np.arange(2000) / 8000
+    y = np.tile(LABELS, 12)
+    X = np.stack([0.5 * np.sin(2 * np.pi * TONE_HZ[label] * t + rng.uniform(0, 6))
+                  + 0.05 * rng.standard_normal(t.size) for label in y]).astype(np.float32)
+    return X, y
+
+
+def fixed_lr(lr):
+    """A space of one learning rate (for enqueued trials)."""
+    return lambda trial: {"lr": trial.suggest_float("lr", 1e-4, 100.0, log=True)}
+
+
+def small_space(trial):
+    n_filters = trial.suggest_int("n_filters", 4, 8, step=4)
+    return {"n_filters": n_filters,
+            "n_heads": trial.suggest_int("n_heads", 1, min(6, n_filters)),
+            "lr": trial.suggest_float("lr", 3e-3, 3e-2, log=True),
+            "max_epochs": trial.suggest_int("max_epochs", 2, 3)}
+
+
+def test_search_finds_parameters_and_refits(tones):
+    X, y = tones
+    result = tune(MHRAudioClassifier(**TINY), X, y, param_space=small_space, n_trials=3,
+                  cv=CV3, random_state=0, pruner=optuna.pruners.NopPruner())
+    trials = result.study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(trials) == 3
+    for t in trials:  # the constraint of the space held, and every fold was scored
+        assert t.params["n_heads"] <= t.params["n_filters"]
+        epochs = t.params["max_epochs"]
+        assert len(t.user_attrs["fold_scores"]) == 3
+        assert sorted(t.intermediate_values) == [f * STEPS_PER_FOLD + e
+                                                 for f in range(3) for e in range(epochs)]
+        assert t.value == pytest.approx(np.mean(t.user_attrs["fold_scores"]))
+    best = max(trials, key=lambda t: t.value)
+    assert result.best_trial_.number == best.number
+    assert result.best_params_ == best.params
+    assert result.best_score_ == best.value
+    clf = result.best_estimator_
+    assert clf.get_params()["n_filters"] == best.params["n_filters"]
+    assert len(clf.net_.history) == best.params["max_epochs"] == result.best_epochs_
+    assert clf.n_threads is None  # the final model keeps the template's setting
+    assert (clf.predict(X) == y).mean() > 0.6
+    assert set(result.trials_dataframe()["state"]) == {"COMPLETE"}
+
+
+def test_bad_learning_rate_is_pruned_in_a_later_fold(tones):
+    X, y = tones
+    study = optuna.create_study(
+        direction="maximize",
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=STEPS_PER_FOLD))
+    for lr in (0.01, 0.03, 50.0):
+        study.enqueue_trial({"lr": lr})
+    calls = []
+
+    def space(trial):
+        calls.append(trial.number)
+        return fixed_lr(None)(trial)
+
+    pruned_errors = []
+    result = tune(MHRAudioClassifier(**TINY), X, y, param_space=space, n_trials=3, cv=CV3,
+                  storage=study._storage, study_name=study.study_name, refit=False,
+                  pruner=study.pruner,
+                  callbacks=[lambda s, t: pruned_errors.append(t.state)])
+    good1, good2, bad = result.study.trials
+    assert [t.params["lr"] for t in result.study.trials] == [0.01, 0.03, 50.0]
+    assert good1.state == good2.state == optuna.trial.TrialState.COMPLETE
+    assert bad.state == optuna.trial.TrialState.PRUNED  # not FAIL: the exception got out
+    steps = sorted(bad.intermediate_values)
+    # fold 1 completely, then pruned at the first epoch of fold 2; fold 3 never ran
+    assert steps == [0, 1, 2, STEPS_PER_FOLD]
+    assert bad.intermediate_values[STEPS_PER_FOLD] < np.median(
+        [good1.intermediate_values[STEPS_PER_FOLD], good2.intermediate_values[STEPS_PER_FOLD]])
+    assert all(0.0 <= v <= 1.0 for v in bad.intermediate_values.values())
+    assert good1.intermediate_values[2] == good1.user_attrs["fold_scores"][0]
+    assert result.best_score_ > 0.8
+    assert pruned_errors[-1] == optuna.trial.TrialState.PRUNED
+
+
+def test_predefined_split_on_a_lazy_corpus(tmp_path):
+    root = write_audio_folder(tmp_path / "clips", classes=("bird", "engine", "rain"),
+                              n_per_class=4, sample_rate=8000, duration=0.25)
+    bunch = load_audio_folder(root, sample_rate=8000, lazy=True)
+    assert isinstance(bunch.data, AudioSequence)
+    fold = np.arange(len(bunch.target)) % 2  # two predefined folds
+    seen = []
+
+    class Recording(PredefinedSplit):
+        def split(self, X=None, y=None, groups=None):
+            seen.append(type(X))
+            return super().split(X, y, groups)
+
+    result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 2}), bunch.data, bunch.target,
+                  param_space=fixed_lr(None), n_trials=2, cv=Recording(fold), refit=False,
+                  random_state=0)
+    assert seen == [AudioSequence, AudioSequence]  # once per trial, on the lazy sequence
+    for t in result.study.trials:
+        assert len(t.user_attrs["fold_scores"]) == 2
+        assert sorted(t.intermediate_values) == [0, 1, STEPS_PER_FOLD, STEPS_PER_FOLD + 1]
+
+
+def test_trials_in_threads_run_with_the_thread_count_given(tones, monkeypatch):
+    X, y = tones
+    seen = {}
+    lock = threading.Lock()
+
+    def record(module, inputs):  # inside every forward pass of every fit and prediction
+        with lock:
+            seen.setdefault(threading.get_ident(), set()).add(torch.get_num_threads())
+
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(record)
+    monkeypatch.setattr("sklearn_mhr.search._tune.available_cores", lambda: 4)
+    try:
+        result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 2}), X, y,
+                      param_space=small_space, n_trials=4, n_jobs=2, cv=2, refit=False,
+                      random_state=0)
+    finally:
+        handle.remove()
+    assert result.n_threads_ == 2  # 4 cores // n_jobs=2
+    assert len(seen) >= 2  # trials ran in two threads
+    assert set().union(*seen.values()) == {2}
+    assert {t.user_attrs["n_threads"] for t in result.study.trials} == {2}
+    assert torch.get_num_threads() != 2 or torch.get_num_threads() == 2  # restored below
+
+
+def test_threads_per_trial_and_restored_count(tones):
+    X, y = tones
+    before = torch.get_num_threads()
+    counts = []
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(
+        lambda m, i: counts.append(torch.get_num_threads()))
+    try:
+        result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 1}), X, y,
+                      param_space=fixed_lr(None), n_trials=1, cv=2, refit=False,
+                      threads_per_trial=1)
+    finally:
+        handle.remove()
+    assert set(counts) == {1} and result.n_threads_ == 1
+    assert torch.get_num_threads() == before
+
+
+def test_n_trials_is_the_study_total(tones):
+    X, y = tones
+    est = MHRAudioClassifier(**{**TINY, "max_epochs": 1})
+    first = tune(est, X, y, param_space=fixed_lr(None), n_trials=2, cv=2, refit=False)
+    storage = first.study._storage
+    name = first.study.study_name
+    again = tune(est, X, y, param_space=fixed_lr(None), n_trials=2, cv=2, refit=False,
+                 storage=storage, study_name=name)
+    assert len(again.study.trials) == 2  # already complete: nothing more ran
+    more = tune(est, X, y, param_space=fixed_lr(None), n_trials=3, cv=2, refit=False,
+                storage=storage, study_name=name)
+    assert len(more.study.trials) == 3
+
+
+def test_default_space_respects_the_constraint():
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(30):
+        trial = study.ask()
+        params = default_space(trial)
+        MHRAudioClassifier(**params)  # valid names
+        assert 0 <= params["n_heads"] <= params["n_filters"]
+        assert 1e-4 <= params["lr"] <= 1e-2 and 5 <= params["max_epochs"] <= 30
+        study.tell(trial, 0.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n_trials=0), "n_trials must be a positive integer, got 0"),
+    (dict(n_jobs=1.5), "n_jobs must be a positive integer, got 1.5"),
+    (dict(threads_per_trial=0), "threads_per_trial must be a positive integer, got 0"),
+    (dict(timeout=-1), "timeout must be a positive number of seconds, got -1"),
+    (dict(param_space=lambda t: {"lr": 0.01, "n_heds": 2}),
+     r"param_space returned unknown parameters \['n_heds'\]; valid names: .*n_heads"),
+    (dict(param_space=lambda t: {"n_threads": 3}), "param_space must not set n_threads"),
+    (dict(storage="/no/such/folder/study.journal"), "storage='/no/such/folder/study.journal'"),
+])
+def test_errors_name_the_argument(tones, kwargs, message):
+    X, y = tones
+    with pytest.raises(ValueError, match=message):
+        tune(MHRAudioClassifier(**TINY), X, y, **{"n_trials": 1, "cv": 2, **kwargs})
+
+
+def test_space_must_return_a_dict(tones):
+    X, y = tones
+    with pytest.raises(TypeError, match="param_space must return a dict .* got list"):
+        tune(MHRAudioClassifier(**TINY), X, y, param_space=lambda t: [1], n_trials=1, cv=2)
