@@ -71,6 +71,9 @@ def _add_model_arguments(command) -> None:
         "model", "Every MHRAudioClassifier parameter can be set with --param NAME=VALUE "
                  "(VALUE read as JSON, e.g. --param lr=0.003 --param head_activation=softmax); "
                  "the flags below are shortcuts. docs/estimator.md lists the parameters.")
+    group.add_argument("--preset", choices=("paper",), default=None,
+                       help="start from the paper's set-up for the corpus (paper_dcase2020 or "
+                            "paper_urbansound8k in sklearn_mhr.presets); other options override it")
     group.add_argument("--param", dest="params", action="append", type=_param, default=[],
                        metavar="NAME=VALUE", help="set any estimator parameter (repeatable)")
     group.add_argument("--sample-rate", type=_positive_int, default=None, metavar="HZ",

@@ -101,6 +101,10 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
         "train folder": (None, ["train", "--dataset", "folder", "--root", "folder",
                                 "--out", "model_folder", *TINY]),
         "demo": (None, DEMO),
+        "train dcase preset": (None, ["train", "--dataset", "dcase2020", "--root", "dcase",
+                                      "--out", "model_dcase_preset", "--preset", "paper", *TINY]),
+        "preset for a folder": (None, ["train", "--dataset", "folder", "--root", "folder",
+                                       "--out", "m", "--preset", "paper", *TINY]),
         # errors that need no model
         "missing root": (None, ["train", "--dataset", "folder", "--root", "nowhere",
                                 "--out", "m", *TINY]),
@@ -421,3 +425,18 @@ def test_evaluate_on_labels_the_model_does_not_know(done):
     result = done("evaluate other labels")
     line = error_line(result, "evaluate")
     assert "labels the model was not trained on" in line and "'cat'" in line
+
+
+def test_train_with_the_paper_preset(done, work):
+    result = done("train dcase preset")
+    assert result.returncode == 0, result.stderr
+    params = json.loads((work / "model_dcase_preset" / "params.json").read_text())
+    # the preset's choices, with the command line's options on top
+    assert params["back_end"] == "fcnn" and params["mixup_alpha"] == 0.4
+    assert params["optimizer"] == "sgd" and params["lr_schedule"] == "warm_restarts"
+    assert params["sample_rate"] == 8000 and params["n_filters"] == 8 and params["max_epochs"] == 2
+
+
+def test_preset_for_a_corpus_without_one(done):
+    line = error_line(done("preset for a folder"), "train")
+    assert "--preset paper" in line and "folder" in line

@@ -92,6 +92,20 @@ def build_estimator(args, *, sample_rate: int):
         choose(name, value, f"--param {name}=...")
     params = {name: value for name, (value, _) in chosen.items()}
     params.setdefault("random_state", 0)  # the command line is reproducible by default
+    preset = getattr(args, "preset", None)
+    if preset == "paper":
+        from .. import presets
+
+        dataset = getattr(args, "dataset", None)
+        factories = {"dcase2020": presets.paper_dcase2020,
+                     "urbansound8k": presets.paper_urbansound8k}
+        if dataset not in factories:
+            raise ValueError(
+                f"--preset paper exists for --dataset dcase2020 and urbansound8k, not {dataset!r}; "
+                "set the parameters with --param instead")
+        base = factories[dataset]().get_params(deep=False)
+        params = {**base, **params}
+    params.pop("sample_rate", None)
     estimator = MHRAudioClassifier(sample_rate=sample_rate, **params)
     check_params(estimator)
     return estimator
