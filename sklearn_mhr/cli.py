@@ -1,4 +1,4 @@
-"""The ``sklearn-mhr`` command line: ``demo``, ``train``, ``evaluate`` and ``predict``.
+"""The ``sklearn-mhr`` command line: ``demo``, ``train``, ``evaluate``, ``predict`` and ``tune``.
 
 The parser lives here; what each command does lives in ``sklearn_mhr._commands``.
 Errors a user can fix (a missing file, a malformed metadata row, a damaged
@@ -153,6 +153,40 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pad or crop to this length (default: the model's training length)")
     predict.add_argument("--json", action="store_true", help="print JSON lines instead")
     predict.set_defaults(module="predict")
+
+    tune = commands.add_parser(
+        "tune", help="search hyper-parameters with Optuna; workers sharing a storage share the study",
+        description="Search heads, filters, context, back end width, learning rate and epochs "
+                    "with Optuna on the training side of a corpus' standard split, with "
+                    "cross-validation and per-epoch pruning; then train the best parameters on "
+                    "that whole side and save the trials (trials.csv), plots (with matplotlib) "
+                    "and the model (model/) in --out. Parameters set with the model options "
+                    "below are fixed, not searched. The same command started elsewhere with the "
+                    "same --storage and --study-name joins the search.")
+    _add_corpus_arguments(tune, side="train")
+    tune.add_argument("--n-trials", required=True, type=_positive_int, metavar="N",
+                      help="finished trials the study should hold in total, across every worker")
+    tune.add_argument("--cv", type=_positive_int, default=None, metavar="K",
+                      help="folds (default: UrbanSound8K's own folds, leave one out; "
+                           "3 stratified folds otherwise)")
+    tune.add_argument("--storage", default=None, metavar="PATH_OR_URL",
+                      help="journal file shared by workers on one machine (default: "
+                           "OUT/study.journal), or a database URL such as "
+                           "postgresql://user:password@host/db for several machines")
+    tune.add_argument("--study-name", default="mhr", metavar="NAME",
+                      help="study to create or join (default: mhr)")
+    tune.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
+                      help="start no trial after this long")
+    tune.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                      help="trials at once in this process (threads; default: 1); torch threads "
+                           "per trial default to the cores divided by this")
+    tune.add_argument("--out", default="mhr-tune", metavar="DIR",
+                      help="folder for trials.csv, the plots, model/ and the default journal "
+                           "(default: mhr-tune)")
+    tune.add_argument("--no-refit", dest="refit", action="store_false",
+                      help="search only; do not train and save the best model")
+    _add_model_arguments(tune)
+    tune.set_defaults(module="tune")
     return parser
 
 

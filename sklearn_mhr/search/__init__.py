@@ -7,9 +7,9 @@ describes single-machine and multi-worker use.
 """
 
 from ._report import save_plots, write_trials_csv
-from ._space import default_space
+from ._space import default_space, default_space_except
 from ._storage import make_storage
 from ._tune import SearchResult, tune
 
-__all__ = ["SearchResult", "default_space", "make_storage", "save_plots", "tune",
+__all__ = ["SearchResult", "default_space", "default_space_except", "make_storage", "save_plots", "tune",
            "write_trials_csv"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["default_space"]
+__all__ = ["default_space", "default_space_except"]
 
 
 def default_space(trial) -> dict:
@@ -32,12 +32,37 @@ def default_space(trial) -> dict:
             return {"n_filters": n_filters,
                     "n_heads": trial.suggest_int("n_heads", 1, min(8, n_filters))}
     """
-    n_filters = trial.suggest_categorical("n_filters", [16, 32, 48, 64, 80])
-    return {
-        "n_filters": n_filters,
-        "n_heads": trial.suggest_int("n_heads", 0, min(4, n_filters)),
-        "context": trial.suggest_int("context", 2, 10),
-        "back_end_width": trial.suggest_categorical("back_end_width", [8, 16, 32]),
-        "lr": trial.suggest_float("lr", 1e-4, 1e-2, log=True),
-        "max_epochs": trial.suggest_int("max_epochs", 5, 30),
-    }
+    return default_space_except({})(trial)
+
+
+def default_space_except(fixed: dict):
+    """The default space without the parameters in `fixed`, which keep their values.
+
+    Parameters
+    ----------
+    fixed : dict
+        Estimator parameters that are not searched (e.g. set on the command
+        line); a fixed ``n_filters`` still bounds ``n_heads``.
+
+    Returns
+    -------
+    space : callable
+        ``space(trial) -> dict`` of the searched parameters only.
+    """
+    def space(trial) -> dict:
+        params = {}
+
+        def draw(name, suggest):
+            if name not in fixed:
+                params[name] = suggest()
+
+        draw("n_filters", lambda: trial.suggest_categorical("n_filters", [16, 32, 48, 64, 80]))
+        n_filters = params.get("n_filters", fixed.get("n_filters", 80))
+        draw("n_heads", lambda: trial.suggest_int("n_heads", 0, min(4, n_filters)))
+        draw("context", lambda: trial.suggest_int("context", 2, 10))
+        draw("back_end_width", lambda: trial.suggest_categorical("back_end_width", [8, 16, 32]))
+        draw("lr", lambda: trial.suggest_float("lr", 1e-4, 1e-2, log=True))
+        draw("max_epochs", lambda: trial.suggest_int("max_epochs", 5, 30))
+        return params
+
+    return space

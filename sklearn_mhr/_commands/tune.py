@@ -1,0 +1,124 @@
+"""``sklearn-mhr tune``: an Optuna search on a corpus' training part, joinable by other workers."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import corpus
+from .params import SHORTCUTS, build_estimator
+
+__all__ = ["run"]
+
+_NOT_SEARCHED = {"random_state", "n_threads", "device", "verbose", "n_workers"}
+
+
+def _fixed_parameters(args) -> dict:
+    """Estimator parameters set on the command line: the search leaves them alone."""
+    fixed = {name: getattr(args, flag) for flag, name in SHORTCUTS.items()
+             if getattr(args, flag, None) is not None}
+    fixed.update(dict(args.params or []))
+    return {k: v for k, v in fixed.items() if k not in _NOT_SEARCHED}
+
+
+def _us8k_folds(part) -> np.ndarray:
+    """UrbanSound8K fold of each clip, from its ``audio/fold<N>/`` folder."""
+    return np.array([int(Path(p).parent.name.removeprefix("fold")) for p in part.data.paths])
+
+
+def _splitter(dataset, part, n_splits, seed):
+    """Cross-validation over the training part, and a description of it."""
+    from sklearn.model_selection import GroupKFold, PredefinedSplit, StratifiedKFold
+
+    if dataset == "urbansound8k":
+        folds = _us8k_folds(part)
+        present = np.unique(folds)
+        if n_splits is None:
+            if len(present) < 2:
+                raise ValueError(f"the training part holds only fold {present[0]}; "
+                                 "cross-validation over folds needs two")
+            return PredefinedSplit(folds), None, f"leave-one-fold-out over folds " \
+                f"{', '.join(map(str, present))}"
+        if n_splits > len(present):
+            raise ValueError(f"--cv {n_splits} needs at least {n_splits} UrbanSound8K folds in "
+                             f"the training part; it holds {len(present)}")
+        return GroupKFold(n_splits), folds, f"{n_splits} groups of whole folds"
+    n_splits = 3 if n_splits is None else n_splits
+    return (StratifiedKFold(n_splits, shuffle=True, random_state=seed), None,
+            f"stratified {n_splits}-fold")
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on `path` (workers of one machine writing to one folder)."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _describe(params: dict) -> str:
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in sorted(params.items()))
+
+
+def run(args) -> int:
+    """Run (or join) the search, then write the trials, the plots and the best model."""
+    import optuna
+
+    from .. import persistence
+    from ..search import default_space_except, save_plots, tune, write_trials_csv
+    from ..search._tune import FINISHED
+
+    if args.cv is not None and args.cv < 2:
+        raise ValueError(f"--cv must be at least 2, got {args.cv}")
+    part = corpus.select(args.dataset, args.root, side="train", test_fold=args.test_fold,
+                         sample_rate=args.sample_rate, duration=args.duration)
+    estimator = build_estimator(args, sample_rate=part.sample_rate)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model_dir = persistence.check_save_path(out / "model") if args.refit else None
+    storage = args.storage or str(out / "study.journal")
+    cv, groups, cv_text = _splitter(args.dataset, part, args.cv, estimator.random_state)
+    fixed = _fixed_parameters(args)
+    print(f"Searching on {len(part.target)} clips of {part.description} "
+          f"({len(np.unique(part.target))} classes, {part.sample_rate} Hz), {cv_text}; "
+          f"study {args.study_name!r} in {storage}, {args.n_trials} trials in total",
+          flush=True)
+    X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    result = tune(estimator, X, part.target, param_space=default_space_except(fixed),
+                  n_trials=args.n_trials, cv=cv, groups=groups, storage=storage,
+                  study_name=args.study_name, timeout=args.timeout, n_jobs=args.jobs,
+                  refit=args.refit, show_progress_bar=sys.stderr.isatty())
+    study, best = result.study, result.best_trial_
+    states = [t.state.name.lower() for t in study.get_trials(deepcopy=False)]
+    finished = sum(t.state in FINISHED for t in study.get_trials(deepcopy=False))
+    print(f"Study {study.study_name!r}: {finished} finished trials ("
+          + ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states))) + ")")
+    print(f"Best trial {best.number}: mean accuracy {result.best_score_:.4f} over the folds, "
+          f"{result.best_epochs_} epochs, {_describe(result.best_params_)}")
+    print(f"Torch threads per trial: {result.n_threads_}")
+    with _locked(out / ".lock"):
+        csv_path = write_trials_csv(study, out / "trials.csv")
+        written = [csv_path]
+        try:
+            written += save_plots(study, out)
+        except ImportError as exc:
+            print(f"No plots: {exc}")
+        if model_dir is not None:
+            metadata = {"command": "tune", "dataset": args.dataset, "root": str(args.root),
+                        "study_name": study.study_name, "trial": best.number,
+                        "cv_accuracy": result.best_score_, "epochs": result.best_epochs_,
+                        "sample_rate": part.sample_rate, "duration": part.duration,
+                        "n_clips": len(part.target)}
+            persistence.save(result.best_estimator_, model_dir, metadata=metadata)
+            written.append(model_dir)
+    print("Wrote " + ", ".join(f"'{p}'" for p in written))
+    return 0
