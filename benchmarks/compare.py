@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from frontend_speed import DOCS, write_docs  # noqa: E402
+from _report import DOCS, publish  # noqa: E402
 
 VARIANTS = {
     "mel": {"front_end": "mel", "n_heads": 0},
@@ -279,13 +279,10 @@ def main(argv=None) -> int:
     command = "python benchmarks/compare.py" + (" " + shlex.join(argv if argv is not None else sys.argv[1:])
                                                  if (argv if argv is not None else sys.argv[1:]) else "")
     table = markdown(rows, args, command)
-    print("\n" + table)
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "runs": results}, indent=2))
         print(f"wrote {args.json}")
-    if not args.no_docs:
-        write_docs(table, args.docs_path, heading=args.docs_heading)
-        print(f"wrote {args.docs_path}")
+    publish(table, args.docs_heading, write=not args.no_docs, path=args.docs_path)
     return 0
 
 

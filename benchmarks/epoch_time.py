@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from frontend_speed import DOCS, write_docs  # noqa: E402
+from _report import publish  # noqa: E402
 
 from sklearn_mhr import MHRAudioClassifier  # noqa: E402
 
@@ -92,10 +92,7 @@ def main(argv=None) -> int:
         lines.append(f"| {c} | {b} | {em:.2f} | {el:.2f} | {er:.2f}x | {mm:.1f} | {ml:.1f} | "
                      f"{vm:.1f} | {vl:.1f} | {vr:.2f}x |")
     table = "\n".join(lines) + "\n"
-    print("\n" + table)
-    if not args.no_docs:
-        write_docs(table, DOCS, heading=HEADING)
-        print(f"wrote {DOCS}")
+    publish(table, HEADING, write=not args.no_docs)
     return 0
 
 

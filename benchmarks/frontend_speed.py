@@ -39,7 +39,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import resource
 import shlex
 import statistics
@@ -49,7 +48,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "benchmarks.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import DOCS, publish  # noqa: E402
+
 HEADING = "## Front-end cost in a training step"
 CASES = ("fft", "time", "mel")
 CASE_LABELS = {
@@ -386,25 +387,6 @@ def build_report(results: dict, args, info: dict, command: str) -> tuple[str, di
     return text, {"scaled": scaled, "ratios": ratios}
 
 
-def write_docs(section: str, path: Path = DOCS, heading: str = HEADING) -> None:
-    """Replace the section under `heading` in ``path``, or append it; create the file if needed."""
-    section = section.rstrip("\n") + "\n"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("# Benchmarks\n\n" + section)
-        return
-    old = path.read_text()
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
-    if start is None:
-        sep = "" if old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
-        path.write_text(old + sep + section)
-        return
-    end = next((j for j in range(start + 1, len(lines)) if re.match(r"## (?!#)", lines[j])), len(lines))
-    tail = "".join(lines[end:])
-    path.write_text("".join(lines[:start]) + section + ("\n" + tail if tail else ""))
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", choices=CASES,
@@ -464,13 +446,10 @@ def main(argv=None) -> int:
     command = "python benchmarks/frontend_speed.py" + (" " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "")
     info = machine_info(args.device)
     section, derived = build_report(results, args, info, command)
-    print(section)
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"command": command, "machine": info, "results": results, **derived}, indent=2) + "\n")
-    if not args.no_docs:
-        write_docs(section)
-        print(f"wrote {DOCS.relative_to(REPO)}", file=sys.stderr)
+    publish(section, HEADING, write=not args.no_docs)
     return 0
 
 

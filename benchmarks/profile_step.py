@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from frontend_speed import DOCS, write_docs  # noqa: E402
+from _report import publish  # noqa: E402
 
 from sklearn_mhr import MHRAudioClassifier  # noqa: E402
 from sklearn_mhr._data import ClipDataset  # noqa: E402
@@ -104,7 +104,7 @@ def main(argv=None) -> int:
              f"parameters (2 heads, `back_end={args.back_end!r}`), median of {args.repeats} runs, "
              f"CPU with {torch.get_num_threads()} torch threads; milliseconds, and the share of "
              "the sum of the four stages.", "",
-             f"Command: `python benchmarks/profile_step.py`", "",
+             "Command: `python benchmarks/profile_step.py`", "",
              "| setting | " + " | ".join(stages) + " |",
              "|---|" + "---:|" * len(stages)]
     for name, sr, seconds in SETTINGS:
@@ -114,10 +114,7 @@ def main(argv=None) -> int:
         lines.append(f"| {name}, {sr} Hz, {seconds:g} s | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
     table = "\n".join(lines) + "\n"
-    print("\n" + table)
-    if not args.no_docs:
-        write_docs(table, DOCS, heading=HEADING)
-        print(f"wrote {DOCS}")
+    publish(table, HEADING, write=not args.no_docs)
     return 0
 
 

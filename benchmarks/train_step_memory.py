@@ -22,7 +22,7 @@ import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from frontend_speed import DOCS, write_docs  # noqa: E402
+from _report import publish  # noqa: E402
 
 HEADING = "## Memory of a training step with the DCASE2020 preset"
 TARGET_GIB = 4.0
@@ -84,10 +84,7 @@ def main(argv=None) -> int:
         "|---:|---:|---:|---|",
         f"| {peak_gib:.2f} GiB | {r['setup_mib'] / 1024:.2f} GiB | {r['seconds']:.1f} s | "
         f"under {TARGET_GIB:g} GiB: {verdict} |", ""])
-    print(text)
-    if not args.no_docs:
-        write_docs(text, DOCS, heading=HEADING)
-        print(f"wrote {DOCS}")
+    publish(text, HEADING, write=not args.no_docs)
     return 0
 
 

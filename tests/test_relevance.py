@@ -1,6 +1,5 @@
 """Relevance heads: band cutting, the per-bin network as a convolution, weights, skip connection."""
 
-import numpy as np
 import pytest
 import torch
 
