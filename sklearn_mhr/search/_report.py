@@ -83,7 +83,9 @@ def save_plots(study: optuna.Study, directory) -> list[Path]:
         plots.append(("param_importances.png", optuna_plots.plot_param_importances))
     written = []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        # Optuna's plots are "experimental", and its importance evaluator warns
+        # when few trials make every parameter equally important
+        warnings.simplefilter("ignore")
         for name, plot in plots:
             ax = plot(study)
             figure = ax.figure
