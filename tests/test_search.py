@@ -40,9 +40,9 @@ def tones():
     return X, y
 
 
-def fixed_lr(lr):
-    """A space of one learning rate (for enqueued trials)."""
-    return lambda trial: {"lr": trial.suggest_float("lr", 1e-4, 100.0, log=True)}
+def lr_space(trial):
+    """The learning rate only, over a range wide enough for deliberately bad values."""
+    return {"lr": trial.suggest_float("lr", 1e-4, 100.0, log=True)}
 
 
 def small_space(trial):
@@ -80,8 +80,9 @@ def test_search_finds_parameters_and_refits(tones):
 
 def test_bad_learning_rate_is_pruned_in_a_later_fold(tones):
     X, y = tones
+    storage = optuna.storages.InMemoryStorage()
     study = optuna.create_study(
-        direction="maximize",
+        storage=storage, direction="maximize",
         pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=STEPS_PER_FOLD))
     for lr in (0.01, 0.03, 50.0):
         study.enqueue_trial({"lr": lr})
@@ -89,13 +90,12 @@ def test_bad_learning_rate_is_pruned_in_a_later_fold(tones):
 
     def space(trial):
         calls.append(trial.number)
-        return fixed_lr(None)(trial)
+        return lr_space(trial)
 
-    pruned_errors = []
+    states_seen = []
     result = tune(MHRAudioClassifier(**TINY), X, y, param_space=space, n_trials=3, cv=CV3,
-                  storage=study._storage, study_name=study.study_name, refit=False,
-                  pruner=study.pruner,
-                  callbacks=[lambda s, t: pruned_errors.append(t.state)])
+                  storage=storage, study_name=study.study_name, refit=False,
+                  pruner=study.pruner, callbacks=[lambda s, t: states_seen.append(t.state)])
     good1, good2, bad = result.study.trials
     assert [t.params["lr"] for t in result.study.trials] == [0.01, 0.03, 50.0]
     assert good1.state == good2.state == optuna.trial.TrialState.COMPLETE
@@ -108,7 +108,8 @@ def test_bad_learning_rate_is_pruned_in_a_later_fold(tones):
     assert all(0.0 <= v <= 1.0 for v in bad.intermediate_values.values())
     assert good1.intermediate_values[2] == good1.user_attrs["fold_scores"][0]
     assert result.best_score_ > 0.8
-    assert pruned_errors[-1] == optuna.trial.TrialState.PRUNED
+    assert calls == [0, 1, 2]
+    assert states_seen[-1] == optuna.trial.TrialState.PRUNED
 
 
 def test_predefined_split_on_a_lazy_corpus(tmp_path):
@@ -125,7 +126,7 @@ def test_predefined_split_on_a_lazy_corpus(tmp_path):
             return super().split(X, y, groups)
 
     result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 2}), bunch.data, bunch.target,
-                  param_space=fixed_lr(None), n_trials=2, cv=Recording(fold), refit=False,
+                  param_space=lr_space, n_trials=2, cv=Recording(fold), refit=False,
                   random_state=0)
     assert seen == [AudioSequence, AudioSequence]  # once per trial, on the lazy sequence
     for t in result.study.trials:
@@ -154,7 +155,6 @@ def test_trials_in_threads_run_with_the_thread_count_given(tones, monkeypatch):
     assert len(seen) >= 2  # trials ran in two threads
     assert set().union(*seen.values()) == {2}
     assert {t.user_attrs["n_threads"] for t in result.study.trials} == {2}
-    assert torch.get_num_threads() != 2 or torch.get_num_threads() == 2  # restored below
 
 
 def test_threads_per_trial_and_restored_count(tones):
@@ -165,7 +165,7 @@ def test_threads_per_trial_and_restored_count(tones):
         lambda m, i: counts.append(torch.get_num_threads()))
     try:
         result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 1}), X, y,
-                      param_space=fixed_lr(None), n_trials=1, cv=2, refit=False,
+                      param_space=lr_space, n_trials=1, cv=2, refit=False,
                       threads_per_trial=1)
     finally:
         handle.remove()
@@ -176,13 +176,13 @@ def test_threads_per_trial_and_restored_count(tones):
 def test_n_trials_is_the_study_total(tones):
     X, y = tones
     est = MHRAudioClassifier(**{**TINY, "max_epochs": 1})
-    first = tune(est, X, y, param_space=fixed_lr(None), n_trials=2, cv=2, refit=False)
-    storage = first.study._storage
-    name = first.study.study_name
-    again = tune(est, X, y, param_space=fixed_lr(None), n_trials=2, cv=2, refit=False,
+    storage, name = optuna.storages.InMemoryStorage(), "total"
+    tune(est, X, y, param_space=lr_space, n_trials=2, cv=2, refit=False, storage=storage,
+         study_name=name)
+    again = tune(est, X, y, param_space=lr_space, n_trials=2, cv=2, refit=False,
                  storage=storage, study_name=name)
     assert len(again.study.trials) == 2  # already complete: nothing more ran
-    more = tune(est, X, y, param_space=fixed_lr(None), n_trials=3, cv=2, refit=False,
+    more = tune(est, X, y, param_space=lr_space, n_trials=3, cv=2, refit=False,
                 storage=storage, study_name=name)
     assert len(more.study.trials) == 3
 
@@ -218,3 +218,28 @@ def test_space_must_return_a_dict(tones):
     X, y = tones
     with pytest.raises(TypeError, match="param_space must return a dict .* got list"):
         tune(MHRAudioClassifier(**TINY), X, y, param_space=lambda t: [1], n_trials=1, cv=2)
+
+
+def test_fold_warmup_pruner_spares_the_first_epochs_of_every_fold():
+    from sklearn_mhr.search import FoldWarmupPruner
+
+    study = optuna.create_study(direction="maximize")
+    for _ in range(2):  # two good trials to compare with
+        trial = study.ask()
+        for fold in range(2):
+            for epoch in range(4):
+                trial.report(0.9, fold * STEPS_PER_FOLD + epoch)
+        study.tell(trial, 0.9)
+    pruner = FoldWarmupPruner(optuna.pruners.MedianPruner(n_startup_trials=2), warmup_epochs=2)
+    trial = study.ask()
+    decisions = {}
+    for fold in range(2):
+        for epoch in range(4):
+            step = fold * STEPS_PER_FOLD + epoch
+            trial.report(0.1, step)
+            decisions[step] = pruner.prune(study, study.trials[-1])
+    assert decisions == {0: False, 1: False, 2: True, 3: True,
+                         STEPS_PER_FOLD: False, STEPS_PER_FOLD + 1: False,
+                         STEPS_PER_FOLD + 2: True, STEPS_PER_FOLD + 3: True}
+    with pytest.raises(ValueError, match="warmup_epochs must be an integer >= 0, got -1"):
+        FoldWarmupPruner(optuna.pruners.MedianPruner(), warmup_epochs=-1)

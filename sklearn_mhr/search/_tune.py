@@ -16,6 +16,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import column_or_1d
 
 from ._objective import CVObjective
+from ._pruner import FoldWarmupPruner
 from ._space import default_space
 from ._storage import fail_dead_local_trials, make_storage
 
@@ -160,8 +161,8 @@ def tune(estimator, X, y, *, param_space=None, n_trials: int = 20, cv=5, scoring
     sampler : optuna.samplers.BaseSampler, optional
         Default: TPE seeded with ``random_state``.
     pruner : optuna.pruners.BasePruner, optional
-        Default: `optuna.pruners.MedianPruner` (2 startup trials, no pruning
-        before the second epoch).
+        Default: `optuna.pruners.MedianPruner` (2 startup trials) that never
+        prunes in the first 3 epochs of a fold (`FoldWarmupPruner`).
     timeout : float, optional
         Seconds after which this worker starts no new trial.
     n_jobs : int, default=1
@@ -212,8 +213,8 @@ def tune(estimator, X, y, *, param_space=None, n_trials: int = 20, cv=5, scoring
     study = optuna.create_study(
         storage=storage, study_name=study_name, direction="maximize", load_if_exists=True,
         sampler=sampler if sampler is not None else optuna.samplers.TPESampler(seed=random_state),
-        pruner=pruner if pruner is not None else optuna.pruners.MedianPruner(
-            n_startup_trials=2, n_warmup_steps=1))
+        pruner=pruner if pruner is not None else FoldWarmupPruner(
+            optuna.pruners.MedianPruner(n_startup_trials=2), warmup_epochs=3))
     if isinstance(storage, optuna.storages.JournalStorage):
         fail_dead_local_trials(storage, study.study_name)
     done = len(study.get_trials(deepcopy=False, states=FINISHED))
