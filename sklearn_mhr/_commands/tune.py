@@ -63,6 +63,25 @@ def _locked(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _study_id(study) -> str:
+    """Name and start of the study's first trial: tells a study from a later one of that name."""
+    first = study.get_trials(deepcopy=False)[0].datetime_start
+    return f"{study.study_name} {first.isoformat() if first else ''}"
+
+
+def _saved_result(model_dir: Path, study) -> dict | None:
+    """The metadata of a model saved in `model_dir` by a worker of the same study, if any."""
+    from .. import persistence
+
+    try:
+        meta = persistence.read_metadata(model_dir)["metadata"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if meta.get("command") != "tune" or meta.get("study") != _study_id(study):
+        return None
+    return meta
+
+
 def _describe(params: dict) -> str:
     return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                      for k, v in sorted(params.items()))
@@ -112,9 +131,15 @@ def run(args) -> int:
             written += save_plots(study, out)
         except ImportError as exc:
             print(f"No plots: {exc}")
+        saved = _saved_result(model_dir, study) if model_dir is not None else None
+        if saved is not None and saved["cv_accuracy"] > result.best_score_:
+            print(f"Kept the model of trial {saved['trial']} (mean accuracy "
+                  f"{saved['cv_accuracy']:.4f}) that another worker saved in '{model_dir}'")
+            model_dir = None
         if model_dir is not None:
             metadata = {"command": "tune", "dataset": args.dataset, "root": str(args.root),
-                        "study_name": study.study_name, "trial": best.number,
+                        "study_name": study.study_name, "study": _study_id(study),
+                        "trial": best.number,
                         "cv_accuracy": result.best_score_, "epochs": result.best_epochs_,
                         "sample_rate": part.sample_rate, "duration": part.duration,
                         "n_clips": len(part.target)}
