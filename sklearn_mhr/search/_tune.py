@@ -35,12 +35,12 @@ def available_cores() -> int:
 
 @contextlib.contextmanager
 def _process_threads(n_threads: int):
-    """Hold torch's process-wide thread count at ``n_threads`` during the study.
+    """Set torch's thread count to ``n_threads`` during the study, restoring it after.
 
-    Trials running as threads of one process (Optuna's ``n_jobs``) each set
-    and restore torch's count around their fits; with the process already at
-    the same count, a trial that restores it cannot change what another one
-    is running with.
+    With torch's OpenMP back end a thread that sets the count changes its own
+    count and the one new threads start with. Threads that Optuna starts for
+    ``n_jobs`` therefore begin with the trial's count, and every fit sets it
+    again for its own thread.
     """
     previous = torch.get_num_threads()
     torch.set_num_threads(n_threads)
