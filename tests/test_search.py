@@ -18,7 +18,7 @@ from sklearn_mhr.search._objective import STEPS_PER_FOLD
 
 TINY = dict(sample_rate=8000, n_filters=8, window_duration=0.032, hop_duration=0.016,
             kernel_duration=0.004, context=2, head_hidden=8, back_end_width=4, batch_size=8,
-            max_epochs=3, random_state=0)
+            max_epochs=3, random_state=0, n_threads=1)  # one thread: robust on a busy machine
 LABELS = np.array(["high", "low", "mid"])
 TONE_HZ = {"low": 300.0, "mid": 900.0, "high": 2500.0}
 CV3 = StratifiedKFold(3, shuffle=True, random_state=0)
@@ -73,7 +73,7 @@ def test_search_finds_parameters_and_refits(tones):
     clf = result.best_estimator_
     assert clf.get_params()["n_filters"] == best.params["n_filters"]
     assert len(clf.net_.history) == best.params["max_epochs"] == result.best_epochs_
-    assert clf.n_threads is None  # the final model keeps the template's setting
+    assert clf.n_threads == TINY["n_threads"]  # the final model keeps the template's setting
     assert (clf.predict(X) == y).mean() > 0.6
     assert set(result.trials_dataframe()["state"]) == {"COMPLETE"}
 
@@ -146,7 +146,7 @@ def test_trials_in_threads_run_with_the_thread_count_given(tones, monkeypatch):
     handle = torch.nn.modules.module.register_module_forward_pre_hook(record)
     monkeypatch.setattr("sklearn_mhr.search._tune.available_cores", lambda: 4)
     try:
-        result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 2}), X, y,
+        result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 2, "n_threads": None}), X, y,
                       param_space=small_space, n_trials=4, n_jobs=2, cv=2, refit=False,
                       random_state=0)
     finally:
@@ -164,9 +164,9 @@ def test_threads_per_trial_and_restored_count(tones):
     handle = torch.nn.modules.module.register_module_forward_pre_hook(
         lambda m, i: counts.append(torch.get_num_threads()))
     try:
-        result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 1}), X, y,
+        result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 1, "n_threads": 2}), X, y,
                       param_space=lr_space, n_trials=1, cv=2, refit=False,
-                      threads_per_trial=1)
+                      threads_per_trial=1)  # wins over the estimator's n_threads
     finally:
         handle.remove()
     assert set(counts) == {1} and result.n_threads_ == 1

@@ -113,7 +113,7 @@ def test_optuna_search_cv_prunes_through_partial_fit(tones):
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         warnings.simplefilter("ignore", FutureWarning)  # optuna.terminator, used inside
         search = OptunaSearchCV(
-            MHRAudioClassifier(**TINY),
+            MHRAudioClassifier(**TINY, n_threads=1),
             {"lr": optuna.distributions.FloatDistribution(1e-3, 3e-2, log=True)},
             enable_pruning=True, max_iter=2, n_trials=2, cv=StratifiedKFold(2),
             error_score="raise", random_state=0, verbose=0)
