@@ -92,7 +92,9 @@ def share_one_study(storage, name, barrier, n_trials=6):
 def test_two_processes_share_a_journal_file(tmp_path):
     journal = tmp_path / "study.journal"
     study, pids = share_one_study(journal, "shared", tmp_path / "barrier")
-    assert count(study, *FINISHED) == 6  # the study's total, not 6 per worker
+    # the study's total, not 6 per worker (two workers deciding at the same moment may each
+    # start the last trial)
+    assert 6 <= count(study, *FINISHED) <= 6 + 1
     assert {t.user_attrs["pid"] for t in study.trials} == pids
     assert {t.user_attrs["n_threads"] for t in study.trials} == {1}
 
@@ -162,7 +164,7 @@ def test_workers_share_a_study_through_postgresql(postgres_url, tmp_path):
     time.sleep(2.5)  # past the grace period
 
     study, pids = share_one_study(postgres_url, name, tmp_path / "barrier")
-    assert count(study, *FINISHED) == 6
+    assert 6 <= count(study, *FINISHED) <= 6 + 1
     assert {t.user_attrs["pid"] for t in study.get_trials(states=FINISHED)} == pids
     dead = study.trials[0]
     assert dead.user_attrs["pid"] == victim.pid

@@ -89,7 +89,9 @@ def test_two_workers_share_the_study(searched):
     cwd, pids, outputs = searched
     rows = read_trials(cwd / "search" / "trials.csv")
     finished = [r for r in rows if r["state"] in ("COMPLETE", "PRUNED")]
-    assert len(finished) == 8  # the study's total, not 8 per worker
+    # the study's total, not 8 per worker; two workers deciding at the same moment may each
+    # start the last trial (Optuna has no atomic "create if fewer than N")
+    assert 8 <= len(finished) <= 8 + 1
     assert {int(r["pid"]) for r in rows} == set(pids)
     assert (cwd / "search" / "study.journal").is_file()  # the default storage
     for out, err in outputs:

@@ -143,8 +143,9 @@ def tune(estimator, X, y, *, param_space=None, n_trials: int = 20, cv=5, scoring
         `default_space`. It may use earlier suggestions to bound later ones.
     n_trials : int, default=20
         Finished (complete or pruned) trials the study should hold in total,
-        counting those of earlier runs and other workers; a worker stops once
-        the study has that many.
+        counting those of earlier runs and other workers; a worker starts no
+        trial once finished and running trials reach it (workers deciding at
+        the same moment may each start a last one).
     cv : int or cross-validation splitter, default=5
         Any scikit-learn splitter (e.g. `~sklearn.model_selection.PredefinedSplit`
         over UrbanSound8K's folds); an int means stratified k-fold.
