@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import numpy as np
@@ -17,6 +16,7 @@ from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.helper import predefined_split
 
 from ._data import ClipDataset, collate_cropped, collate_tiled, inference_batches
+from ._threads import torch_threads
 from ._training import OPTIMIZERS, MixupNet
 from ._validation import as_clip_sequence, check_params
 from .nn import MHRNet
@@ -24,18 +24,6 @@ from .nn import MHRNet
 __all__ = ["MHRAudioClassifier"]
 
 
-@contextlib.contextmanager
-def _torch_threads(n_threads):
-    """Run with ``n_threads`` torch threads, restoring the previous count after."""
-    if n_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -298,7 +286,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             )
         train_set = ClipDataset(clips, y_idx, train_idx)
         device = self._resolved_device()
-        with _torch_threads(self.n_threads), torch.random.fork_rng(
+        with torch_threads(self.n_threads), torch.random.fork_rng(
             devices=[torch.device(device)] if device.startswith("cuda") else []
         ):
             torch.manual_seed(seed)
@@ -365,7 +353,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         base = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         seed = (base + epochs_done) % np.iinfo(np.int32).max
         device = self._resolved_device()
-        with _torch_threads(self.n_threads), torch.random.fork_rng(
+        with torch_threads(self.n_threads), torch.random.fork_rng(
             devices=[torch.device(device)] if device.startswith("cuda") else []
         ):
             torch.manual_seed(seed)
@@ -471,7 +459,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         # single clips cost no more there. On a GPU batching pays; clips are
         # batched with others of the same length only, so nothing is padded.
         batch_size = self.batch_size if device.type == "cuda" else 1
-        with _torch_threads(self.n_threads), torch.no_grad():
+        with torch_threads(self.n_threads), torch.no_grad():
             for positions, waves in inference_batches(clips, batch_size):
                 result = fn(module, waves.to(device))
                 for j, i in enumerate(positions):

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 import optuna
-import torch
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils import column_or_1d
 
+from .._threads import torch_threads
 from ._objective import CVObjective
 from ._pruner import FoldWarmupPruner
 from ._space import default_space
@@ -31,23 +30,6 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
-
-
-@contextlib.contextmanager
-def _process_threads(n_threads: int):
-    """Set torch's thread count to ``n_threads`` during the study, restoring it after.
-
-    With torch's OpenMP back end a thread that sets the count changes its own
-    count and the one new threads start with. Threads that Optuna starts for
-    ``n_jobs`` therefore begin with the trial's count, and every fit sets it
-    again for its own thread.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class _TrialBar:
@@ -226,7 +208,7 @@ def tune(estimator, X, y, *, param_space=None, n_trials: int = 20, cv=5, scoring
         stop = optuna.study.MaxTrialsCallback(
             n_trials, states=(*FINISHED, optuna.trial.TrialState.RUNNING))
         try:
-            with _process_threads(n_threads):
+            with torch_threads(n_threads):
                 study.optimize(objective, n_trials=n_trials - done, timeout=timeout,
                                n_jobs=n_jobs, callbacks=[stop, bar, *(callbacks or [])])
         finally:
