@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import numpy as np
@@ -24,6 +25,12 @@ from .nn import MHRNet
 __all__ = ["MHRAudioClassifier"]
 
 
+@contextlib.contextmanager
+def _seeded_rng(seed: int, device: str):
+    """Seed a private copy of torch's generator (and CUDA's, on a GPU) for the block."""
+    with torch.random.fork_rng(devices=[torch.device(device)] if device.startswith("cuda") else []):
+        torch.manual_seed(seed)
+        yield
 
 
 class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -278,7 +285,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             continuing = all(old[f"module__{k}"] == v for k, v in module_params.items())
         self.classes_ = classes
 
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = self._base_seed()
         train_idx, valid_idx = np.arange(len(clips)), None
         if self.validation_fraction is not None:
             train_idx, valid_idx = train_test_split(
@@ -286,10 +293,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             )
         train_set = ClipDataset(clips, y_idx, train_idx)
         device = self._resolved_device()
-        with torch_threads(self.n_threads), torch.random.fork_rng(
-            devices=[torch.device(device)] if device.startswith("cuda") else []
-        ):
-            torch.manual_seed(seed)
+        with torch_threads(self.n_threads), _seeded_rng(seed, device):
             if not continuing:
                 self.net_ = self._build_net(module_params, device, valid_idx, clips, y_idx)
                 self.net_.fit(train_set, None)
@@ -350,19 +354,11 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 f"y has labels that are not among the classes {known.tolist()!r}: "
                 f"{unknown[:5].tolist()!r}")
         epochs_done = 0 if first else len(self.net_.history)
-        base = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        seed = (base + epochs_done) % np.iinfo(np.int32).max
+        seed = (self._base_seed() + epochs_done) % np.iinfo(np.int32).max
         device = self._resolved_device()
-        with torch_threads(self.n_threads), torch.random.fork_rng(
-            devices=[torch.device(device)] if device.startswith("cuda") else []
-        ):
-            torch.manual_seed(seed)
+        with torch_threads(self.n_threads), _seeded_rng(seed, device):
             if first:
-                self._set_lengths()
-                self.classes_ = classes
-                self.net_ = self._build_net(self._module_params(len(classes)), device,
-                                            None, None, None)
-                self.net_.initialize()
+                self._start_net(classes, device)
             y_idx = np.searchsorted(self.classes_, y)
             self.net_.partial_fit(ClipDataset(clips, y_idx, np.arange(len(clips))), None, epochs=1)
         self._set_filter_attributes()
@@ -394,14 +390,22 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         classes = np.asarray(classes)
         if classes.ndim != 1 or len(classes) < 2:
             raise ValueError(f"classes must be a 1-D sequence of at least 2 labels, got {classes!r}")
-        self._set_lengths()
-        self.classes_ = classes
         device = self._resolved_device()
-        self.net_ = self._build_net(self._module_params(len(classes)), device, None, None, None)
-        with torch.random.fork_rng(devices=[]):
-            self.net_.initialize()
+        with torch.random.fork_rng(devices=[]):  # leave the caller's generator as it was
+            self._start_net(classes, device)
         self._set_filter_attributes()
         return self
+
+    def _start_net(self, classes, device) -> None:
+        """Set the lengths and ``classes_``, and build and initialise a net with no validation split."""
+        self._set_lengths()
+        self.classes_ = classes
+        self.net_ = self._build_net(self._module_params(len(classes)), device, None, None, None)
+        self.net_.initialize()
+
+    def _base_seed(self) -> int:
+        """The torch seed a fit starts from, drawn from ``random_state``."""
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _build_net(self, module_params, device, valid_idx, clips, y_idx) -> NeuralNet:
         callbacks, train_split = [], None

@@ -315,10 +315,14 @@ def _classes_from_json(obj: dict, path: Path) -> np.ndarray:
         raise ValueError(f"'{path}': cannot rebuild the classes as dtype {dtype!r}: {exc}") from None
 
 
+def _message(exc: BaseException) -> str:
+    """An exception's message without terminal colour codes (torch colours some)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+
+
 def _first_line(exc: BaseException) -> str:
     """The first non-empty line of an exception's message, without terminal colour codes."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in _message(exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
 
 
@@ -330,7 +334,7 @@ def _load_state(path: Path) -> dict:
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as exc:
-        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+        text = _message(exc)
         found = re.search(r"Unsupported global[^\n]*", text)
         if found:  # a pickled object that is no tensor: refused before it runs
             detail = found.group(0).split(". Please")[0].strip()

@@ -4,3 +4,8 @@ Every module imports torch only inside its functions, so that ``--help`` and
 errors found before training (a missing corpus, a malformed metadata row)
 answer at once.
 """
+
+
+def plain(value):
+    """A numpy scalar as the Python value JSON writes; anything else unchanged."""
+    return value.item() if hasattr(value, "item") else value

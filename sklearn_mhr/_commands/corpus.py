@@ -42,6 +42,8 @@ class Part:
         Rate of the clips in Hz.
     duration : float or None
         Clip length in seconds, or None for whole files.
+    fold : ndarray of int or None
+        UrbanSound8K fold of each clip (from its metadata); None for the others.
     """
 
     data: object
@@ -50,6 +52,7 @@ class Part:
     device: np.ndarray | None
     sample_rate: int
     duration: float | None
+    fold: np.ndarray | None = None
 
 
 def _folds(values) -> str:
@@ -81,7 +84,8 @@ def _urbansound8k(root, side, test_fold, sample_rate, duration) -> Part:
             )
         held = f"fold {test_fold} held out" if in_test.any() else f"fold {test_fold} absent"
         what = f"UrbanSound8K, folds {_folds(bunch.fold[keep])} ({held})"
-    return Part(bunch.data[keep], bunch.target[keep], what, None, sample_rate, duration)
+    return Part(bunch.data[keep], bunch.target[keep], what, None, sample_rate, duration,
+                fold=bunch.fold[keep])
 
 
 def _dcase2020(root, side, sample_rate, duration) -> Part:

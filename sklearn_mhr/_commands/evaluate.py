@@ -6,13 +6,9 @@ import json
 
 import numpy as np
 
-from . import corpus
+from . import corpus, plain
 
 __all__ = ["metrics", "run"]
-
-
-def _plain(value):
-    return value.item() if hasattr(value, "item") else value
 
 
 def metrics(y_true, proba, classes, device=None) -> dict:
@@ -44,7 +40,7 @@ def metrics(y_true, proba, classes, device=None) -> dict:
     if unknown:
         raise ValueError(
             f"the evaluation clips have labels the model was not trained on: {unknown[:5]} "
-            f"(the model knows {[_plain(c) for c in classes]}); evaluate on a corpus with the "
+            f"(the model knows {[plain(c) for c in classes]}); evaluate on a corpus with the "
             "same labels")
     y_pred = classes[proba.argmax(axis=1)]
     result = {
@@ -52,7 +48,7 @@ def metrics(y_true, proba, classes, device=None) -> dict:
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
         "log_loss": float(log_loss(y_true, proba, labels=classes)),
-        "labels": [_plain(c) for c in classes],
+        "labels": [plain(c) for c in classes],
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=classes).tolist(),
     }
     if device is not None:

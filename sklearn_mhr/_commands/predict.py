@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
+from . import plain
+
 __all__ = ["run"]
-
-
-def _plain(value):
-    """A numpy scalar as the Python value JSON writes."""
-    return value.item() if hasattr(value, "item") else value
 
 
 def run(args) -> int:
@@ -23,7 +20,7 @@ def run(args) -> int:
     waves = [read_audio(path, sample_rate=estimator.sample_rate, duration=duration)
              for path in args.files]
     proba = estimator.predict_proba(waves)
-    classes = [_plain(c) for c in estimator.classes_]
+    classes = [plain(c) for c in estimator.classes_]
     for path, row in zip(args.files, proba, strict=True):
         best = int(row.argmax())
         if args.json:

@@ -25,17 +25,12 @@ def _fixed_parameters(args) -> dict:
     return {k: v for k, v in fixed.items() if k not in _NOT_SEARCHED}
 
 
-def _us8k_folds(part) -> np.ndarray:
-    """UrbanSound8K fold of each clip, from its ``audio/fold<N>/`` folder."""
-    return np.array([int(Path(p).parent.name.removeprefix("fold")) for p in part.data.paths])
-
-
 def _splitter(dataset, part, n_splits, seed):
     """Cross-validation over the training part, and a description of it."""
     from sklearn.model_selection import GroupKFold, PredefinedSplit, StratifiedKFold
 
     if dataset == "urbansound8k":
-        folds = _us8k_folds(part)
+        folds = part.fold
         present = np.unique(folds)
         if n_splits is None:
             if len(present) < 2:
