@@ -8,22 +8,32 @@ from torch import nn
 
 from .melscale import mel_frequencies
 
-__all__ = ["CosGaussFilterbank", "INITS"]
+__all__ = ["CosGaussFilterbank", "INITS", "RANDOM_LOGIT_RANGE"]
 
 INITS = ("mel", "uniform", "random")
 
+#: Interval of the logits ``mu`` that ``init="random"`` draws from uniformly: the authors'
+#: ``torch.rand(ngf) * (-5) + 1.3`` (ASC/learn_means/Net_learn_means_AcFB.py, and
+#: Net_raw_para_AcFB_ModFB_2stageWeighting.py of the filterbank's original code).
+RANDOM_LOGIT_RANGE = (-3.7, 1.3)
 
-def _initial_centres(n_filters: int, init: str, f_min: float, nyquist: float) -> np.ndarray:
-    """Initial normalised centre frequencies s in (0, 1), sorted."""
+
+def _initial_logits(n_filters: int, init: str, f_min: float, nyquist: float) -> np.ndarray:
+    """Initial logits ``mu`` (float64, sorted) whose sigmoids are the normalised centres."""
+    if init == "random":
+        # the authors' draw: mu ~ U(-3.7, 1.3) in logit space, from torch's (seeded) generator;
+        # s = sigmoid(mu) then lies in (0.024, 0.786), i.e. 2.4 % to 78.6 % of the Nyquist frequency
+        low, high = RANDOM_LOGIT_RANGE
+        mu = high - (high - low) * torch.rand(n_filters, dtype=torch.float64)
+        return np.sort(mu.numpy())
     if init == "mel":
         hz = mel_frequencies(n_filters + 2, f_min, nyquist)[1:-1]
     elif init == "uniform":
         hz = np.linspace(f_min, nyquist, n_filters + 2)[1:-1]
-    elif init == "random":  # the authors' choice; drawn from torch's (seeded) generator
-        return np.sort(torch.rand(n_filters, dtype=torch.float64).numpy() * 0.98 + 0.01)
     else:
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    return hz / nyquist
+    s = np.clip(hz / nyquist, 1e-4, 1 - 1e-4)
+    return np.log(s / (1 - s))
 
 
 class CosGaussFilterbank(nn.Module):
@@ -46,7 +56,15 @@ class CosGaussFilterbank(nn.Module):
     sample_rate : float
         Sample rate in Hz, used only to report frequencies in Hz.
     init : {"mel", "uniform", "random"}, default="mel"
-        Initial centre frequencies.
+        Initial centre frequencies: ``"mel"`` spaces them on the mel scale
+        between ``f_min`` and the Nyquist frequency (endpoints excluded),
+        ``"uniform"`` linearly; ``"random"`` draws the logits
+        ``mu ~ U(-3.7, 1.3)`` (:data:`RANDOM_LOGIT_RANGE`), sorted, as the
+        authors' code does: centres between about 2.4 % and 78.6 % of the
+        Nyquist frequency, denser at low frequencies (uniform in ``mu`` is
+        close to uniform in log frequency there). The draw uses torch's
+        generator, so ``torch.manual_seed`` (or the estimator's
+        ``random_state``) fixes it.
     learn_bandwidth : bool, default=False
         Learn a per-filter width factor ``exp(beta_k)`` (starts at 1) on top
         of the width tied to the centre frequency.
@@ -68,9 +86,8 @@ class CosGaussFilterbank(nn.Module):
         self.init = init
         self.learn_bandwidth = bool(learn_bandwidth)
         self.f_min = float(f_min)
-        s = _initial_centres(self.n_filters, init, self.f_min, self.sample_rate / 2)
-        s = np.clip(s, 1e-4, 1 - 1e-4)
-        mu = torch.as_tensor(np.log(s / (1 - s)), dtype=torch.float32)
+        logits = _initial_logits(self.n_filters, init, self.f_min, self.sample_rate / 2)
+        mu = torch.as_tensor(logits, dtype=torch.float32)
         self.mu = nn.Parameter(mu)
         self.register_buffer("mu_init", mu.clone())
         if self.learn_bandwidth:
