@@ -29,7 +29,7 @@ def test_fft_path_equals_full_convolution(sample_rate, win_s, kernel_s, hop_frac
     win = round(win_s * sample_rate)
     kernel = round(kernel_s * sample_rate) | 1
     hop = max(1, round(win * hop_frac))
-    fe = CosGaussFrontEnd(12, sample_rate, win, hop, kernel, path="fft").double()
+    fe = CosGaussFrontEnd(12, sample_rate, win, hop, kernel, path="fft", compression="log").double()
     x = rng.standard_normal((batch, win + 3 * hop + 7))
     with torch.no_grad():
         got = fe(torch.from_numpy(x)).numpy()
@@ -38,14 +38,14 @@ def test_fft_path_equals_full_convolution(sample_rate, win_s, kernel_s, hop_frac
     for b in range(batch):
         frames = _frames_numpy(x[b], win, hop, fe.window.numpy())
         energy = np.array([[np.sum(np.convolve(f, k, mode="full") ** 2) for k in kernels] for f in frames])
-        expected = np.log(energy / (win - kernel + 1) + fe.eps).T
+        expected = np.log(energy / (win - kernel + 1) + fe.compression.eps).T
         np.testing.assert_allclose(got[b], expected, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("sample_rate, win, hop, kernel", [(8000, 200, 80, 33), (16000, 400, 160, 129),
                                                            (44100, 2048, 1024, 705)])
 def test_time_path_equals_valid_convolution(sample_rate, win, hop, kernel, rng):
-    fe = CosGaussFrontEnd(6, sample_rate, win, hop, kernel, path="time").double()
+    fe = CosGaussFrontEnd(6, sample_rate, win, hop, kernel, path="time", compression="log").double()
     x = rng.standard_normal((2, win + 2 * hop))
     with torch.no_grad():
         got = fe(torch.from_numpy(x)).numpy()
@@ -54,7 +54,7 @@ def test_time_path_equals_valid_convolution(sample_rate, win, hop, kernel, rng):
     for b in range(2):
         frames = _frames_numpy(x[b], win, hop, fe.window.numpy())
         energy = np.array([[np.mean(np.convolve(f, k, mode="valid") ** 2) for k in kernels] for f in frames])
-        np.testing.assert_allclose(got[b], np.log(energy + fe.eps).T, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(got[b], np.log(energy + fe.compression.eps).T, rtol=1e-10, atol=1e-10)
 
 
 def _signals(sample_rate, seconds, rng):
@@ -77,8 +77,8 @@ GAP_BOUNDS = {"noise": (0.1, 0.1), "tone": (3.0, 0.35), "chirp": (3.0, 0.3)}
 
 @pytest.mark.parametrize("kind", sorted(GAP_BOUNDS))
 def test_gap_between_paths_is_the_measured_one(kind, rng):
-    fft = CosGaussFrontEnd(80, 44100, 2048, 1024, 705, path="fft")
-    time = CosGaussFrontEnd(80, 44100, 2048, 1024, 705, path="time")
+    fft = CosGaussFrontEnd(80, 44100, 2048, 1024, 705, path="fft", compression="log")
+    time = CosGaussFrontEnd(80, 44100, 2048, 1024, 705, path="time", compression="log")
     x = torch.as_tensor(_signals(44100, 1.0, rng)[kind], dtype=torch.float32)[None]
     with torch.no_grad():
         ref = time(x)
@@ -93,7 +93,8 @@ def test_gap_between_paths_is_the_measured_one(kind, rng):
 @pytest.mark.parametrize("path", ["fft", "time"])
 @pytest.mark.parametrize("learn_bandwidth", [False, True])
 def test_gradcheck_wrt_centre_frequencies(path, learn_bandwidth):
-    fe = CosGaussFrontEnd(5, 8000, 64, 32, 17, path=path, learn_bandwidth=learn_bandwidth).double()
+    fe = CosGaussFrontEnd(5, 8000, 64, 32, 17, path=path, learn_bandwidth=learn_bandwidth,
+                          compression="log").double()
     x = torch.randn(2, 200, dtype=torch.float64)
     params = [fe.filterbank.mu] + ([fe.filterbank.log_width] if learn_bandwidth else [])
     inputs = tuple(p.detach().clone().requires_grad_(True) for p in params)
@@ -110,11 +111,11 @@ def _forward_with(fe, x, mu, log_width=None):
     kernels = torch.cos(np.pi * s[:, None] * fb.taps) * torch.exp(-fb.taps**2 / (2 * width**2))
     frames = frame_signal(x, fe.win_length, fe.hop_length) * fe.window
     energy = fft_energy(frames, kernels) if fe.path == "fft" else time_energy(frames, kernels)
-    return torch.log(energy + fe.eps)
+    return torch.log(energy + fe.compression.eps)
 
 
 def test_forward_with_matches_module():
-    fe = CosGaussFrontEnd(5, 8000, 64, 32, 17, learn_bandwidth=True).double()
+    fe = CosGaussFrontEnd(5, 8000, 64, 32, 17, learn_bandwidth=True, compression="log").double()
     with torch.no_grad():
         fe.filterbank.log_width.uniform_(-0.3, 0.3)
     x = torch.randn(2, 200, dtype=torch.float64)
@@ -236,7 +237,7 @@ def test_chunked_front_end_equals_one_pass(path):
 def test_log_mel_front_end_matches_numpy(rng):
     from sklearn_mhr.nn.melscale import mel_filter_matrix
 
-    fe = LogMelFrontEnd(20, 16000, 400, 160).double()
+    fe = LogMelFrontEnd(20, 16000, 400, 160, compression="log").double()
     x = rng.standard_normal(4000)
     with torch.no_grad():
         got = fe(torch.from_numpy(x)[None])[0].numpy()

@@ -20,6 +20,7 @@ import scipy.fft
 import torch
 from torch import nn
 
+from .compression import Compression
 from .cosgauss import CosGaussFilterbank
 from .framing import frame_signal
 
@@ -106,7 +107,7 @@ def time_energy(frames: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
 
 
 class CosGaussFrontEnd(nn.Module):
-    """Log filterbank energies of Hamming-weighted frames with learnable filters.
+    """Compressed filterbank energies of Hamming-weighted frames with learnable filters.
 
     Parameters
     ----------
@@ -120,8 +121,13 @@ class CosGaussFrontEnd(nn.Module):
         How energies are computed (module docstring).
     init, learn_bandwidth, f_min
         Passed to :class:`CosGaussFilterbank`.
-    eps : float, default=1e-6
-        Floor added before the logarithm.
+    compression : {"relative", "log", "pcen"}, default="relative"
+        How energies become the map (:class:`~sklearn_mhr.nn.compression.Compression`).
+        Except with ``"log"`` (the authors' form, kept as they wrote it), each
+        kernel is scaled to unit energy, so that every filter passes white
+        noise at the same level, as the unit-area mel filters do.
+    top_db, eps
+        Passed to :class:`~sklearn_mhr.nn.compression.Compression`.
     chunk_samples : int, default=2**20
         Frames are transformed in chunks of about this many samples (after
         zero-padding to the DFT length): spectra that fit in the processor's
@@ -135,8 +141,8 @@ class CosGaussFrontEnd(nn.Module):
     """
 
     def __init__(self, n_filters, sample_rate, win_length, hop_length, kernel_size, *,
-                 path="fft", init="mel", learn_bandwidth=False, f_min=0.0, eps=1e-6,
-                 chunk_samples=2**20):
+                 path="fft", init="mel", learn_bandwidth=False, f_min=0.0,
+                 compression="relative", top_db=80.0, eps=1e-6, chunk_samples=2**20):
         super().__init__()
         if path not in PATHS:
             raise ValueError(f"path must be one of {PATHS}, got {path!r}")
@@ -147,7 +153,9 @@ class CosGaussFrontEnd(nn.Module):
         self.filterbank = CosGaussFilterbank(n_filters, kernel_size, sample_rate, init=init,
                                              learn_bandwidth=learn_bandwidth, f_min=f_min)
         self.win_length, self.hop_length = int(win_length), int(hop_length)
-        self.path, self.eps, self.chunk_samples = path, float(eps), int(chunk_samples)
+        self.path, self.chunk_samples = path, int(chunk_samples)
+        self.compression = Compression(compression, n_filters, top_db=top_db, eps=eps)
+        self.normalize_kernels = compression != "log"
         self.n_fft = fft_length(self.win_length, kernel_size)
         self.register_buffer("window", torch.as_tensor(np.hamming(self.win_length), dtype=torch.float32))
 
@@ -155,9 +163,17 @@ class CosGaussFrontEnd(nn.Module):
     def n_filters(self) -> int:
         return self.filterbank.n_filters
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        frames = frame_signal(x, self.win_length, self.hop_length)
+    def kernels(self) -> torch.Tensor:
+        """The kernels applied to frames: the filterbank's, at unit energy unless ``compression="log"``."""
         kernels = self.filterbank.filters()
+        if self.normalize_kernels:
+            kernels = kernels / kernels.norm(dim=1, keepdim=True)
+        return kernels
+
+    def energy(self, x: torch.Tensor) -> torch.Tensor:
+        """Filterbank energies before compression, (batch, n_samples) -> (batch, n_filters, n_frames)."""
+        frames = frame_signal(x, self.win_length, self.hop_length)
+        kernels = self.kernels()
         batch, n = frames.shape[:2]
         if self.path == "fft":
             gain_t = fft_gain(kernels, self.win_length, self.n_fft).T
@@ -173,5 +189,8 @@ class CosGaussFrontEnd(nn.Module):
             else:
                 chunks.append(time_energy(windowed, kernels))
         energy = chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)
+        return energy.transpose(1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         # contiguous (batch, n_filters, n_frames): convolutions on a strided view are far slower
-        return torch.log(energy + self.eps).transpose(1, 2).contiguous()
+        return self.compression(self.energy(x)).contiguous()

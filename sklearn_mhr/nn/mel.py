@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .compression import Compression
 from .framing import frame_signal
 from .melscale import mel_filter_matrix
 
@@ -13,7 +14,7 @@ __all__ = ["LogMelFrontEnd"]
 
 
 class LogMelFrontEnd(nn.Module):
-    """Log mel energies of Hamming-weighted frames; no learnable parameters.
+    """Compressed mel energies of Hamming-weighted frames; no learnable filters.
 
     Same framing, same output layout and same interface as
     :class:`~sklearn_mhr.nn.frontend.CosGaussFrontEnd`, so swapping one for the
@@ -29,26 +30,35 @@ class LogMelFrontEnd(nn.Module):
         Frame length and hop in samples; the DFT length is ``win_length``.
     f_min : float, default=0.0
         Lowest band edge in Hz.
-    eps : float, default=1e-6
-        Floor added before the logarithm.
+    compression : {"relative", "log", "pcen"}, default="relative"
+        How energies become the map, exactly as in the learnable front end
+        (:class:`~sklearn_mhr.nn.compression.Compression`).
+    top_db, eps
+        Passed to :class:`~sklearn_mhr.nn.compression.Compression`.
 
     Shapes
     ------
     ``forward``: (batch, n_samples) -> (batch, n_filters, n_frames).
     """
 
-    def __init__(self, n_filters, sample_rate, win_length, hop_length, *, f_min=0.0, eps=1e-6):
+    def __init__(self, n_filters, sample_rate, win_length, hop_length, *, f_min=0.0,
+                 compression="relative", top_db=80.0, eps=1e-6):
         super().__init__()
         self.n_filters = int(n_filters)
         self.sample_rate = float(sample_rate)
-        self.win_length, self.hop_length, self.eps = int(win_length), int(hop_length), float(eps)
+        self.win_length, self.hop_length = int(win_length), int(hop_length)
+        self.compression = Compression(compression, self.n_filters, top_db=top_db, eps=eps)
         mel = mel_filter_matrix(self.n_filters, self.win_length, self.sample_rate, f_min)
         # power spectrum / win_length is a per-sample energy, comparable to CosGaussFrontEnd
         self.register_buffer("mel_t", torch.as_tensor(mel.T / self.win_length, dtype=torch.float32))
         self.register_buffer("window", torch.as_tensor(np.hamming(self.win_length), dtype=torch.float32))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def energy(self, x: torch.Tensor) -> torch.Tensor:
+        """Mel energies before compression, (batch, n_samples) -> (batch, n_filters, n_frames)."""
         frames = frame_signal(x, self.win_length, self.hop_length) * self.window
         spec = torch.fft.rfft(frames)
         power = spec.real.square() + spec.imag.square()
-        return torch.log(power @ self.mel_t + self.eps).transpose(1, 2).contiguous()
+        return (power @ self.mel_t).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.compression(self.energy(x)).contiguous()

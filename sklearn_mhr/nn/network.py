@@ -45,6 +45,11 @@ class MHRNet(nn.Module):
         Initial centre frequencies of the learnable filters.
     learn_bandwidth : bool, default=False
         Learn filter widths independently of their centres.
+    compression : {"relative", "log", "pcen"}, default="relative"
+        How either front end turns energies into the map
+        (:class:`~sklearn_mhr.nn.compression.Compression`).
+    top_db : float, default=80.0
+        Dynamic range of the ``"relative"`` map, in dB below the clip's loudest bin.
     n_heads : int, default=2
         Relevance heads; 0 turns relevance weighting off.
     context, head_hidden, head_activation
@@ -66,18 +71,20 @@ class MHRNet(nn.Module):
 
     def __init__(self, n_classes, sample_rate, win_length, hop_length, kernel_size, *,
                  front_end="cosgauss", n_filters=80, path="fft", init="mel",
-                 learn_bandwidth=False, n_heads=2, context=10, head_hidden=50,
-                 head_activation="sigmoid", back_end="light", back_end_width=16, dropout=0.2,
-                 freq_mask_width=0, time_mask_width=0, n_masks=2):
+                 learn_bandwidth=False, compression="relative", top_db=80.0, n_heads=2,
+                 context=10, head_hidden=50, head_activation="sigmoid", back_end="light",
+                 back_end_width=16, dropout=0.2, freq_mask_width=0, time_mask_width=0, n_masks=2):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
         back_cls = _lookup(BACK_ENDS, "back_end", back_end)
+        compress = dict(compression=compression, top_db=top_db)
         if front_cls is CosGaussFrontEnd:
             self.front_end = CosGaussFrontEnd(n_filters, sample_rate, win_length, hop_length,
                                               kernel_size, path=path, init=init,
-                                              learn_bandwidth=learn_bandwidth)
+                                              learn_bandwidth=learn_bandwidth, **compress)
         else:
-            self.front_end = LogMelFrontEnd(n_filters, sample_rate, win_length, hop_length)
+            self.front_end = LogMelFrontEnd(n_filters, sample_rate, win_length, hop_length,
+                                            **compress)
         self.relevance = (
             MultiHeadRelevance(n_filters, n_heads, context=context, hidden=head_hidden,
                                activation=head_activation)
