@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 
-__all__ = ["MixupNet", "OPTIMIZERS"]
+__all__ = ["CosineSchedule", "MixupNet", "OPTIMIZERS"]
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
@@ -47,3 +50,34 @@ class MixupNet(NeuralNet):
         loss = self.get_loss(y_pred, soft, X=mixed, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
+
+
+class CosineSchedule(Callback):
+    """One cosine from each parameter group's peak rate towards 0 over a training run.
+
+    Epoch ``k`` (from 0) of every call to ``fit`` or ``partial_fit`` trains at
+    ``peak * (1 + cos(pi * k / max_epochs)) / 2``, where ``peak`` is the group's
+    ``initial_lr`` (its rate when training first began). Unlike skorch's
+    ``LRScheduler``, which counts epochs over the whole history, each call
+    starts the cosine again: a warm-started ``fit`` gets a full schedule, and a
+    one-epoch ``partial_fit`` trains at the peak rate.
+
+    Parameters
+    ----------
+    max_epochs : int
+        Epochs over which the rate falls.
+    """
+
+    def __init__(self, max_epochs: int):
+        self.max_epochs = max_epochs
+
+    def on_train_begin(self, net, **kwargs):
+        self.epoch_ = 0
+        self.peaks_ = [group.setdefault("initial_lr", group["lr"])
+                       for group in net.optimizer_.param_groups]
+
+    def on_epoch_begin(self, net, **kwargs):
+        factor = 0.5 * (1.0 + math.cos(math.pi * self.epoch_ / self.max_epochs))
+        for group, peak in zip(net.optimizer_.param_groups, self.peaks_):
+            group["lr"] = peak * factor
+        self.epoch_ += 1

@@ -103,11 +103,12 @@ def as_clip_sequence(X):
 _CHOICES = {
     "front_end": ("cosgauss", "mel"),
     "front_end_path": ("fft", "time"),
+    "compression": ("relative", "log", "pcen"),
     "filter_init": ("mel", "uniform", "random"),
     "head_activation": ("sigmoid", "softmax"),
     "back_end": ("light", "fcnn", "cnn_lstm"),
     "optimizer": ("adam", "sgd"),
-    "lr_schedule": ("constant", "warm_restarts"),
+    "lr_schedule": ("constant", "cosine", "warm_restarts"),
 }
 
 
@@ -128,7 +129,8 @@ def check_params(est) -> None:
 
     for name, choices in _CHOICES.items():
         need(name, p[name] in choices, f"one of {list(choices)}")
-    for name in ("sample_rate", "window_duration", "hop_duration", "kernel_duration", "lr"):
+    for name in ("sample_rate", "window_duration", "hop_duration", "kernel_duration", "lr",
+                 "filter_lr_factor", "top_db"):
         need(name, is_real(p[name]) and p[name] > 0, "a positive number")
     for name in ("n_filters", "head_hidden", "back_end_width", "max_epochs", "batch_size", "patience",
                  "restart_period"):

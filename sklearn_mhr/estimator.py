@@ -18,7 +18,7 @@ from skorch.helper import predefined_split
 
 from ._data import ClipDataset, collate_cropped, collate_tiled, inference_batches
 from ._threads import torch_threads
-from ._training import OPTIMIZERS, MixupNet
+from ._training import OPTIMIZERS, CosineSchedule, MixupNet
 from ._validation import as_clip_sequence, check_params
 from .nn import MHRNet
 
@@ -31,6 +31,12 @@ def _seeded_rng(seed: int, device: str):
     with torch.random.fork_rng(devices=[torch.device(device)] if device.startswith("cuda") else []):
         torch.manual_seed(seed)
         yield
+
+
+def _schedule_kind(callbacks) -> list:
+    """What a learning-rate schedule among skorch callbacks is: its class and warm-restart period."""
+    return [(type(cb), getattr(cb, "kwargs", {}).get("T_0"))
+            for name, cb in callbacks or [] if name == "lr_schedule"]
 
 
 class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -60,6 +66,18 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     front_end_path : {"fft", "time"}, default="fft"
         Frequency-domain computation (fast) or the paper's time-domain
         convolution (reference; hundreds of times slower).
+    compression : {"relative", "log", "pcen"}, default="relative"
+        How either front end turns filter energies into the map:
+        ``log(1 + E / (floor * max E))``, which ignores the clip's gain and
+        keeps ``top_db`` of dynamic range below its loudest bin (learned
+        kernels scaled to unit energy, like the unit-area mel filters);
+        ``log(E + 1e-6)`` on the paper's unscaled kernels (an absolute floor:
+        the map moves with the clip's level; the authors' code peak-normalises
+        each clip and floors at 1e-3); or per-channel energy normalisation
+        with learned parameters.
+    top_db : float, default=80.0
+        Dynamic range of the ``"relative"`` map (and floor of PCEN's input),
+        in dB below the clip's loudest bin.
     window_duration, hop_duration : float, default=0.0464, 0.0232
         Frame length and hop in seconds (2048 and 1024 samples at 44.1 kHz).
     kernel_duration : float, default=0.016
@@ -85,17 +103,22 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     batch_size : int, default=32
         Clips per batch, in training and inference.
     lr : float, default=1e-3
-        Learning rate (the peak of the schedule with warm restarts).
+        Learning rate (the peak of the schedule).
+    filter_lr_factor : float, default=1.0
+        The learnable filterbank trains at ``lr * filter_lr_factor``.
     weight_decay : float, default=0.0
         Weight decay of the optimizer.
     optimizer : {"adam", "sgd"}, default="adam"
         Adam, or SGD with ``momentum`` (the paper's acoustic-scene set-up).
     momentum : float, default=0.9
         Momentum of SGD (unused by Adam).
-    lr_schedule : {"constant", "warm_restarts"}, default="constant"
-        Constant learning rate, or cosine annealing with warm restarts
-        (SGDR): the rate falls from ``lr`` to 0 over ``restart_period``
-        epochs, restarts, and each cycle is twice as long as the last.
+    lr_schedule : {"constant", "cosine", "warm_restarts"}, default="cosine"
+        Constant learning rate; one cosine from ``lr`` to 0 over
+        ``max_epochs`` (each call to ``fit`` starts it again; a call to
+        ``partial_fit`` trains at ``lr``); or cosine annealing with warm
+        restarts (SGDR): the rate falls from ``lr`` to 0 over
+        ``restart_period`` epochs, restarts, and each cycle is twice as long
+        as the last.
     restart_period : int, default=10
         Epochs of the first cycle with ``lr_schedule="warm_restarts"``.
     mixup_alpha : float, default=0.0
@@ -168,11 +191,11 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def __init__(self, *, sample_rate=16000, front_end="cosgauss", n_filters=80,
                  filter_init="mel", learn_bandwidth=False, front_end_path="fft",
-                 window_duration=0.0464, hop_duration=0.0232, kernel_duration=0.016,
+                 compression="relative", top_db=80.0, window_duration=0.0464, hop_duration=0.0232, kernel_duration=0.016,
                  n_heads=2, context=10, head_hidden=50, head_activation="sigmoid",
                  back_end="light", back_end_width=16, dropout=0.2, max_epochs=30,
-                 batch_size=32, lr=1e-3, weight_decay=0.0, optimizer="adam", momentum=0.9,
-                 lr_schedule="constant", restart_period=10, mixup_alpha=0.0, freq_mask_width=0,
+                 batch_size=32, lr=1e-3, filter_lr_factor=1.0, weight_decay=0.0, optimizer="adam", momentum=0.9,
+                 lr_schedule="cosine", restart_period=10, mixup_alpha=0.0, freq_mask_width=0,
                  time_mask_width=0, n_masks=2, random_crop=None, validation_fraction=None,
                  patience=5, warm_start=False, device="auto", n_threads=None, n_workers=0,
                  verbose=0, random_state=None):
@@ -182,6 +205,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.filter_init = filter_init
         self.learn_bandwidth = learn_bandwidth
         self.front_end_path = front_end_path
+        self.compression = compression
+        self.top_db = top_db
         self.window_duration = window_duration
         self.hop_duration = hop_duration
         self.kernel_duration = kernel_duration
@@ -195,6 +220,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.filter_lr_factor = filter_lr_factor
         self.weight_decay = weight_decay
         self.optimizer = optimizer
         self.momentum = momentum
@@ -228,6 +254,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             win_length=self.win_length_, hop_length=self.hop_length_,
             kernel_size=self.kernel_size_, front_end=self.front_end, n_filters=self.n_filters,
             path=self.front_end_path, init=self.filter_init, learn_bandwidth=self.learn_bandwidth,
+            compression=self.compression, top_db=float(self.top_db),
             n_heads=self.n_heads, context=self.context, head_hidden=self.head_hidden,
             head_activation=self.head_activation, back_end=self.back_end,
             back_end_width=self.back_end_width, dropout=self.dropout,
@@ -282,7 +309,11 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         module_params = self._module_params(len(classes))
         if continuing:
             old = self.net_.get_params()
-            continuing = all(old[f"module__{k}"] == v for k, v in module_params.items())
+            continuing = (all(old[f"module__{k}"] == v for k, v in module_params.items())
+                          and old["optimizer"] is OPTIMIZERS[self.optimizer]
+                          and (_schedule_kind(self._schedule_callbacks())
+                               == _schedule_kind(self.net_.callbacks))
+                          and len(self._group_rates()) == len(self.net_.optimizer_.param_groups))
         self.classes_ = classes
 
         seed = self._base_seed()
@@ -298,7 +329,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 self.net_ = self._build_net(module_params, device, valid_idx, clips, y_idx)
                 self.net_.fit(train_set, None)
             else:
-                self.net_.set_params(max_epochs=self.max_epochs, lr=self.lr, verbose=self.verbose)
+                self.net_.set_params(max_epochs=self.max_epochs, verbose=self.verbose)
+                self._restart_learning_rates()
                 self.net_.partial_fit(train_set, None)
         self._set_filter_attributes()
         return self
@@ -360,6 +392,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             if first:
                 self._start_net(classes, device)
             y_idx = np.searchsorted(self.classes_, y)
+            self._restart_learning_rates()  # every epoch at the peak rate: no schedule applies
             self.net_.partial_fit(ClipDataset(clips, y_idx, np.arange(len(clips))), None, epochs=1)
         self._set_filter_attributes()
         return self
@@ -407,18 +440,41 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """The torch seed a fit starts from, drawn from ``random_state``."""
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
+    def _schedule_callbacks(self) -> list:
+        """The learning-rate schedule as skorch callbacks (empty for a constant rate)."""
+        if self.lr_schedule == "warm_restarts":
+            return [("lr_schedule", LRScheduler(
+                policy=torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
+                T_0=self.restart_period, T_mult=2, step_every="epoch"))]
+        if self.lr_schedule == "cosine":
+            return [("lr_schedule", CosineSchedule(self.max_epochs))]
+        return []
+
+    def _group_rates(self) -> list[tuple[str, float]]:
+        """Peak learning rate of each optimizer parameter group, in skorch's order."""
+        if self.front_end == "cosgauss" and self.filter_lr_factor != 1:
+            return [("front_end.filterbank.*", self.lr * self.filter_lr_factor), ("*", self.lr)]
+        return [("*", self.lr)]
+
+    def _restart_learning_rates(self) -> None:
+        """Put every parameter group back at its peak rate, so that a schedule starts afresh."""
+        for group, (_, lr) in zip(self.net_.optimizer_.param_groups, self._group_rates(), strict=True):
+            group["lr"] = group["initial_lr"] = lr
+        if self.lr_schedule == "cosine":
+            dict(self.net_.callbacks_)["lr_schedule"].max_epochs = self.max_epochs
+
     def _build_net(self, module_params, device, valid_idx, clips, y_idx) -> NeuralNet:
         callbacks, train_split = [], None
         if valid_idx is not None:
             train_split = predefined_split(ClipDataset(clips, y_idx, valid_idx))
             callbacks.append(("early_stopping", EarlyStopping(patience=self.patience, load_best=True)))
-        if self.lr_schedule == "warm_restarts":
-            callbacks.append(("lr_schedule", LRScheduler(
-                policy=torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
-                T_0=self.restart_period, T_mult=2, step_every="epoch")))
+        callbacks += self._schedule_callbacks()
         optimizer_args = {"optimizer__weight_decay": self.weight_decay}
         if self.optimizer == "sgd":
             optimizer_args["optimizer__momentum"] = self.momentum
+        groups = self._group_rates()
+        if len(groups) > 1:
+            optimizer_args["optimizer__param_groups"] = [(groups[0][0], {"lr": groups[0][1]})]
         collate = collate_tiled
         if self.random_crop is not None:
             collate = functools.partial(collate_cropped,

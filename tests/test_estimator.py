@@ -53,6 +53,13 @@ def test_fitted_attributes(fitted):
     assert freqs.shape == (257,) and mag.shape == (16, 257) and freqs[-1] == 4000
 
 
+@pytest.mark.parametrize("gain", [0.01, 20.0])
+def test_default_model_ignores_the_clip_gain(fitted, data, gain):
+    X = data[0][:6].astype(np.float64)
+    np.testing.assert_allclose(fitted.predict_proba(gain * X), fitted.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(fitted.transform(gain * X), fitted.transform(X), rtol=1e-4, atol=1e-5)
+
+
 def test_ragged_input_clip_alone_equals_clip_in_batch(fitted):
     clips, _ = tone_task(7, lengths=[2000, 777, 3001, 100, 2000, 5000, 1])
     batch = fitted.predict_proba(clips)
@@ -134,6 +141,8 @@ def test_cross_val_score(data):
     dict(back_end="cnn_lstm"),
     dict(head_activation="softmax", n_heads=3),
     dict(filter_init="random", learn_bandwidth=True),
+    dict(compression="log"),
+    dict(compression="pcen", front_end="mel", n_heads=1),
 ])
 def test_every_variant_fits_and_predicts(data, params):
     X, y = data
@@ -201,6 +210,10 @@ def test_invalid_parameters_are_all_reported_at_once(data):
     (dict(kernel_duration=0.05), r"kernel_duration=0.05 s \(801 taps\) must be shorter than window_duration"),
     (dict(front_end="mel", front_end_path="time"), "applies to front_end='cosgauss' only"),
     (dict(validation_fraction=1.0), "validation_fraction must be None or a number in"),
+    (dict(compression="db"), r"compression must be one of \['relative', 'log', 'pcen'\], got 'db'"),
+    (dict(top_db=0), "top_db must be a positive number, got 0"),
+    (dict(filter_lr_factor=-0.1), "filter_lr_factor must be a positive number, got -0.1"),
+    (dict(lr_schedule="step"), r"lr_schedule must be one of \['constant', 'cosine', 'warm_restarts'\]"),
 ])
 def test_invalid_parameter_combinations(data, params, match):
     with pytest.raises(ValueError, match=match):
