@@ -603,7 +603,9 @@ def _parser() -> argparse.ArgumentParser:
                              "(not the mel variant's front_end and n_heads); repeatable")
     parser.add_argument("--mel-set", dest="mel_overrides", metavar="KEY=VALUE", type=_setting,
                         action="append", default=[], help="the same, for the mel variant only")
-    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs of the classifiers (default: the estimator's "
+                             "max_epochs; 2 with --quick)")
     parser.add_argument("--cnn-epochs", type=int, default=None,
                         help="epochs of the cnn baseline (default: 20; 2 with --quick)")
     parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default: 3; 2 with --quick)")
@@ -657,6 +659,10 @@ def _resolve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
                            kernel_duration=0.004)
     args.seeds = args.seeds or 3
     args.cnn_epochs = args.cnn_epochs or 20
+    if args.epochs is None:
+        from sklearn_mhr import MHRAudioClassifier
+
+        args.epochs = MHRAudioClassifier().max_epochs
     defaults = {"generated": (16000, 1.0), "urbansound8k": (22050, None),
                 "dcase2020": (44100, None), "folder": (16000, None)}
     rate, duration = defaults[args.dataset]
