@@ -106,6 +106,7 @@ _CHOICES = {
     "compression": ("relative", "log", "pcen"),
     "filter_init": ("mel", "uniform", "random"),
     "head_activation": ("sigmoid", "softmax"),
+    "relevance_scaling": ("none", "band"),
     "back_end": ("light", "fcnn", "cnn_lstm"),
     "optimizer": ("adam", "sgd"),
     "lr_schedule": ("constant", "cosine", "warm_restarts"),

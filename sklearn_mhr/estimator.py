@@ -91,6 +91,11 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Hidden units of each head.
     head_activation : {"sigmoid", "softmax"}, default="sigmoid"
         Sigmoid per bin, or softmax over a band's filters per frame.
+    relevance_scaling : {"none", "band"}, default="none"
+        Keep the levels of the weighted map across bands (the map is
+        level-free and never negative with the default compression), or
+        min-max scale each head's weighted band per clip, as the authors'
+        code does, which loses how loud one band is against another.
     back_end : {"light", "fcnn", "cnn_lstm"}, default="light"
         Light CPU-friendly CNN, the paper's acoustic-scene FCNN, or its
         urban-sound CNN-LSTM.
@@ -193,6 +198,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  filter_init="mel", learn_bandwidth=False, front_end_path="fft",
                  compression="relative", top_db=80.0, window_duration=0.0464, hop_duration=0.0232, kernel_duration=0.016,
                  n_heads=2, context=10, head_hidden=50, head_activation="sigmoid",
+                 relevance_scaling="none",
                  back_end="light", back_end_width=16, dropout=0.2, max_epochs=30,
                  batch_size=32, lr=1e-3, filter_lr_factor=1.0, weight_decay=0.0, optimizer="adam", momentum=0.9,
                  lr_schedule="cosine", restart_period=10, mixup_alpha=0.0, freq_mask_width=0,
@@ -214,6 +220,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.context = context
         self.head_hidden = head_hidden
         self.head_activation = head_activation
+        self.relevance_scaling = relevance_scaling
         self.back_end = back_end
         self.back_end_width = back_end_width
         self.dropout = dropout
@@ -256,7 +263,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             path=self.front_end_path, init=self.filter_init, learn_bandwidth=self.learn_bandwidth,
             compression=self.compression, top_db=float(self.top_db),
             n_heads=self.n_heads, context=self.context, head_hidden=self.head_hidden,
-            head_activation=self.head_activation, back_end=self.back_end,
+            head_activation=self.head_activation, relevance_scaling=self.relevance_scaling,
+            back_end=self.back_end,
             back_end_width=self.back_end_width, dropout=self.dropout,
             freq_mask_width=self.freq_mask_width, time_mask_width=self.time_mask_width,
             n_masks=self.n_masks,

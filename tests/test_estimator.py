@@ -143,6 +143,7 @@ def test_cross_val_score(data):
     dict(filter_init="random", learn_bandwidth=True),
     dict(compression="log"),
     dict(compression="pcen", front_end="mel", n_heads=1),
+    dict(relevance_scaling="band"),
 ])
 def test_every_variant_fits_and_predicts(data, params):
     X, y = data
@@ -210,6 +211,7 @@ def test_invalid_parameters_are_all_reported_at_once(data):
     (dict(kernel_duration=0.05), r"kernel_duration=0.05 s \(801 taps\) must be shorter than window_duration"),
     (dict(front_end="mel", front_end_path="time"), "applies to front_end='cosgauss' only"),
     (dict(validation_fraction=1.0), "validation_fraction must be None or a number in"),
+    (dict(relevance_scaling="max"), r"relevance_scaling must be one of \['none', 'band'\]"),
     (dict(compression="db"), r"compression must be one of \['relative', 'log', 'pcen'\], got 'db'"),
     (dict(top_db=0), "top_db must be a positive number, got 0"),
     (dict(filter_lr_factor=-0.1), "filter_lr_factor must be a positive number, got -0.1"),

@@ -54,8 +54,19 @@ def test_sigmoid_weights_in_unit_interval():
 
 
 @pytest.mark.parametrize("n_filters, n_heads", [(10, 3), (8, 2), (5, 5)])
-def test_multi_head_output_is_weighted_map_plus_skip_scaled_per_band(n_filters, n_heads):
+def test_multi_head_output_is_weighted_map_plus_skip(n_filters, n_heads):
     mhr = MultiHeadRelevance(n_filters, n_heads, context=2, hidden=4)
+    x = torch.rand(2, n_filters, 13) * 5
+    out, w = mhr(x)
+    assert out.shape == w.shape == x.shape
+    for (a, b), head in zip(mhr.edges, mhr.heads):
+        torch.testing.assert_close(w[:, a:b], head(x[:, a:b]))
+    torch.testing.assert_close(out, w * x + x)  # levels across bands kept
+
+
+@pytest.mark.parametrize("n_filters, n_heads", [(10, 3), (8, 2), (5, 5)])
+def test_multi_head_output_is_weighted_map_plus_skip_scaled_per_band(n_filters, n_heads):
+    mhr = MultiHeadRelevance(n_filters, n_heads, context=2, hidden=4, scaling="band")
     x = torch.randn(2, n_filters, 13)
     out, w = mhr(x)
     assert out.shape == w.shape == x.shape
@@ -83,3 +94,8 @@ def test_no_unfold_copy_of_the_map():
 def test_bad_activation():
     with pytest.raises(ValueError, match="activation must be one of"):
         RelevanceHead(activation="relu")
+
+
+def test_bad_scaling():
+    with pytest.raises(ValueError, match=r"scaling must be one of \('none', 'band'\), got 'max'"):
+        MultiHeadRelevance(8, 2, scaling="max")

@@ -52,8 +52,9 @@ class MHRNet(nn.Module):
         Dynamic range of the ``"relative"`` map, in dB below the clip's loudest bin.
     n_heads : int, default=2
         Relevance heads; 0 turns relevance weighting off.
-    context, head_hidden, head_activation
-        Passed to :class:`~sklearn_mhr.nn.relevance.MultiHeadRelevance`.
+    context, head_hidden, head_activation, relevance_scaling
+        Passed to :class:`~sklearn_mhr.nn.relevance.MultiHeadRelevance`
+        (``relevance_scaling`` as its ``scaling``).
     back_end : {"light", "fcnn", "cnn_lstm"}, default="light"
         Classifier on top of the map.
     back_end_width : int, default=16
@@ -72,7 +73,8 @@ class MHRNet(nn.Module):
     def __init__(self, n_classes, sample_rate, win_length, hop_length, kernel_size, *,
                  front_end="cosgauss", n_filters=80, path="fft", init="mel",
                  learn_bandwidth=False, compression="relative", top_db=80.0, n_heads=2,
-                 context=10, head_hidden=50, head_activation="sigmoid", back_end="light",
+                 context=10, head_hidden=50, head_activation="sigmoid", relevance_scaling="none",
+                 back_end="light",
                  back_end_width=16, dropout=0.2, freq_mask_width=0, time_mask_width=0, n_masks=2):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
@@ -87,7 +89,7 @@ class MHRNet(nn.Module):
                                             **compress)
         self.relevance = (
             MultiHeadRelevance(n_filters, n_heads, context=context, hidden=head_hidden,
-                               activation=head_activation)
+                               activation=head_activation, scaling=relevance_scaling)
             if n_heads > 0 else None
         )
         self.back_end = back_cls(n_filters, n_classes, width=back_end_width, dropout=dropout)

@@ -8,9 +8,10 @@ from torch import nn
 from .context_mlp import context_mlp
 from .ops import minmax_scale
 
-__all__ = ["RelevanceHead", "MultiHeadRelevance", "band_edges", "ACTIVATIONS"]
+__all__ = ["RelevanceHead", "MultiHeadRelevance", "band_edges", "ACTIVATIONS", "SCALINGS"]
 
 ACTIVATIONS = ("sigmoid", "softmax")
+SCALINGS = ("none", "band")
 
 
 def band_edges(n_filters: int, n_heads: int) -> list[tuple[int, int]]:
@@ -83,8 +84,7 @@ class MultiHeadRelevance(nn.Module):
     """Relevance heads over contiguous bands of the filter axis.
 
     Each head weights its band ``X_h`` into ``W_h * X_h + X_h`` (weighted map
-    plus skip connection); each band is then min-max scaled per clip and the
-    bands are joined back along the filter axis, as in the authors' code.
+    plus skip connection) and the bands are joined back along the filter axis.
 
     Parameters
     ----------
@@ -94,6 +94,11 @@ class MultiHeadRelevance(nn.Module):
         Number of heads (``1 <= n_heads <= n_filters``); see :func:`band_edges`.
     context, hidden, activation
         Passed to each :class:`RelevanceHead`.
+    scaling : {"none", "band"}, default="none"
+        ``"band"`` min-max scales each weighted band per clip, as the authors'
+        code does (the levels of one band against another are lost);
+        ``"none"`` keeps the weighted map as it is, which suits a level-free
+        map that is never negative.
 
     Shapes
     ------
@@ -101,8 +106,12 @@ class MultiHeadRelevance(nn.Module):
     that shape.
     """
 
-    def __init__(self, n_filters, n_heads, *, context=10, hidden=50, activation="sigmoid"):
+    def __init__(self, n_filters, n_heads, *, context=10, hidden=50, activation="sigmoid",
+                 scaling="none"):
         super().__init__()
+        if scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
+        self.scaling = scaling
         self.edges = band_edges(n_filters, n_heads)
         self.heads = nn.ModuleList(
             RelevanceHead(context, hidden, activation) for _ in self.edges
@@ -113,6 +122,7 @@ class MultiHeadRelevance(nn.Module):
         for (start, stop), head in zip(self.edges, self.heads):
             band = x[:, start:stop]
             w = head(band)
-            outputs.append(minmax_scale(w * band + band))
+            weighted = w * band + band
+            outputs.append(minmax_scale(weighted) if self.scaling == "band" else weighted)
             weights.append(w)
         return torch.cat(outputs, dim=1), torch.cat(weights, dim=1)
