@@ -196,13 +196,14 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def __init__(self, *, sample_rate=16000, front_end="cosgauss", n_filters=80,
                  filter_init="mel", learn_bandwidth=False, front_end_path="fft",
-                 compression="relative", top_db=80.0, window_duration=0.0464, hop_duration=0.0232, kernel_duration=0.016,
-                 n_heads=2, context=10, head_hidden=50, head_activation="sigmoid",
-                 relevance_scaling="none",
+                 compression="relative", top_db=80.0, window_duration=0.0464,
+                 hop_duration=0.0232, kernel_duration=0.016, n_heads=2, context=10,
+                 head_hidden=50, head_activation="sigmoid", relevance_scaling="none",
                  back_end="light", back_end_width=16, dropout=0.2, max_epochs=30,
-                 batch_size=32, lr=1e-3, filter_lr_factor=1.0, weight_decay=0.0, optimizer="adam", momentum=0.9,
-                 lr_schedule="cosine", restart_period=10, mixup_alpha=0.0, freq_mask_width=0,
-                 time_mask_width=0, n_masks=2, random_crop=None, validation_fraction=None,
+                 batch_size=32, lr=1e-3, filter_lr_factor=1.0, weight_decay=0.0,
+                 optimizer="adam", momentum=0.9, lr_schedule="cosine", restart_period=10,
+                 mixup_alpha=0.0, freq_mask_width=0, time_mask_width=0, n_masks=2,
+                 random_crop=None, validation_fraction=None,
                  patience=5, warm_start=False, device="auto", n_threads=None, n_workers=0,
                  verbose=0, random_state=None):
         self.sample_rate = sample_rate
@@ -264,8 +265,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             compression=self.compression, top_db=float(self.top_db),
             n_heads=self.n_heads, context=self.context, head_hidden=self.head_hidden,
             head_activation=self.head_activation, relevance_scaling=self.relevance_scaling,
-            back_end=self.back_end,
-            back_end_width=self.back_end_width, dropout=self.dropout,
+            back_end=self.back_end, back_end_width=self.back_end_width, dropout=self.dropout,
             freq_mask_width=self.freq_mask_width, time_mask_width=self.time_mask_width,
             n_masks=self.n_masks,
         )
@@ -400,7 +400,9 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             if first:
                 self._start_net(classes, device)
             y_idx = np.searchsorted(self.classes_, y)
-            self._restart_learning_rates()  # every epoch at the peak rate: no schedule applies
+            # each call restarts the cosine, so every epoch runs at the peak rate (warm restarts
+            # still follow the epochs run so far)
+            self._restart_learning_rates()
             self.net_.partial_fit(ClipDataset(clips, y_idx, np.arange(len(clips))), None, epochs=1)
         self._set_filter_attributes()
         return self

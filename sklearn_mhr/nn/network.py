@@ -74,8 +74,8 @@ class MHRNet(nn.Module):
                  front_end="cosgauss", n_filters=80, path="fft", init="mel",
                  learn_bandwidth=False, compression="relative", top_db=80.0, n_heads=2,
                  context=10, head_hidden=50, head_activation="sigmoid", relevance_scaling="none",
-                 back_end="light",
-                 back_end_width=16, dropout=0.2, freq_mask_width=0, time_mask_width=0, n_masks=2):
+                 back_end="light", back_end_width=16, dropout=0.2, freq_mask_width=0,
+                 time_mask_width=0, n_masks=2):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
         back_cls = _lookup(BACK_ENDS, "back_end", back_end)
