@@ -22,7 +22,8 @@ def write_docs(section: str, path: Path = DOCS, *, heading: str) -> None:
         sep = "" if old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
         path.write_text(old + sep + section)
         return
-    end = next((j for j in range(start + 1, len(lines)) if re.match(r"## (?!#)", lines[j])), len(lines))
+    end = next((j for j in range(start + 1, len(lines)) if re.match(r"## (?!#)", lines[j])),
+               len(lines))
     tail = "".join(lines[end:])
     path.write_text("".join(lines[:start]) + section + ("\n" + tail if tail else ""))
 

@@ -153,7 +153,8 @@ class LogMelStats(TransformerMixin, BaseEstimator):
         for clip in X:
             coefficients = log_mel_db(clip, self.sample_rate)
             if self.n_mfcc is not None:
-                coefficients = scipy.fft.dct(coefficients, type=2, norm="ortho", axis=0)[:self.n_mfcc]
+                coefficients = scipy.fft.dct(coefficients, type=2, norm="ortho",
+                                             axis=0)[:self.n_mfcc]
             rows.append(np.concatenate([coefficients.mean(axis=1), coefficients.std(axis=1)]))
         return np.stack(rows)
 
@@ -264,7 +265,8 @@ class LogMelCNNClassifier(ClassifierMixin, BaseEstimator):
         order_rng = np.random.default_rng(self.random_state)
         self.module_ = _CNN(len(self.classes_))
         optimizer = torch.optim.Adam(self.module_.parameters(), lr=self.lr)
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.epochs, eta_min=0.0)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.epochs,
+                                                              eta_min=0.0)
         targets = torch.as_tensor(y_idx)
         self.epoch_seconds_ = []
         self.module_.train()
@@ -274,7 +276,8 @@ class LogMelCNNClassifier(ClassifierMixin, BaseEstimator):
             for first in range(0, len(order), self.batch_size):
                 idx = order[first:first + self.batch_size]
                 optimizer.zero_grad()
-                loss = nn.functional.cross_entropy(self.module_(self._batch(maps, idx)), targets[idx])
+                loss = nn.functional.cross_entropy(self.module_(self._batch(maps, idx)),
+                                                   targets[idx])
                 loss.backward()
                 optimizer.step()
             schedule.step()

@@ -1,4 +1,4 @@
-"""The paper's ablation, reproducible: mel baseline, learned filters, 0 / 1 / 2 / 4 heads, and baselines.
+"""The paper's ablation, reproducible: mel, learned filters, 0 / 1 / 2 / 4 heads, baselines.
 
 Every variant and baseline is trained with several seeds on the same splits and
 scored on the held-out clips. For each it reports the mean and standard
@@ -123,30 +123,6 @@ class Split(NamedTuple):
     info: dict
 
 
-def _clip_groups(filenames) -> list[str]:
-    """Group of every file: its name's stem up to the first underscore."""
-    return [Path(f).stem.split("_", 1)[0] for f in filenames]
-
-
-def _folder_split(bunch, test_groups: list[str]) -> Split:
-    """Train on every group of the folder corpus but `test_groups`; test on those."""
-    import numpy as np
-
-    groups = np.asarray(_clip_groups(bunch.filenames))
-    missing = sorted(set(test_groups) - set(groups.tolist()))
-    test = np.isin(groups, test_groups)
-    if missing or test.all():
-        problem = (f"no clip is in test group(s) {missing}" if missing
-                   else f"test groups {test_groups} hold every clip, leaving none to train on")
-        raise ValueError(f"split file: {problem}; the corpus has groups "
-                         f"{sorted(set(groups.tolist()))} (a clip's group is its file name up to "
-                         "the first underscore)")
-    info = {"train_groups": sorted(set(groups[~test].tolist())),
-            "test_groups": sorted(set(groups[test].tolist()))}
-    return Split(bunch.data[~test], bunch.target[~test], bunch.data[test], bunch.target[test],
-                 None, info)
-
-
 def _load(spec: dict) -> Split:
     """The split of the spec's data for its seed (and held-out fold)."""
     import numpy as np
@@ -161,29 +137,23 @@ def _load(spec: dict) -> Split:
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, stratify=y,
                                                   random_state=seed)
         return Split(X_tr, y_tr, X_te, y_te, None, {})
-    kw = dict(sample_rate=rate, duration=spec["duration"], lazy=True, memory=spec["cache"])
-    if dataset == "urbansound8k":
-        from sklearn_mhr.datasets import load_urbansound8k
+    from sklearn_mhr.datasets.protocols import standard_split
 
-        b = load_urbansound8k(spec["root"], **{**kw, "duration": spec["duration"] or 4.0})
-        test = b.fold == spec["split"]
-        if not test.any():
-            raise ValueError(f"UrbanSound8K at {spec['root']} has no clip in fold {spec['split']}")
-        return Split(b.data[~test], b.target[~test], b.data[test], b.target[test], None, {})
-    if dataset == "dcase2020":
-        from sklearn_mhr.datasets import load_dcase2020_task1a
-
-        tr = load_dcase2020_task1a(spec["root"], subset="train", **kw)
-        te = load_dcase2020_task1a(spec["root"], subset="evaluate", **kw)
-        return Split(tr.data, tr.target, te.data, te.target, np.asarray(te.device), {})
-    from sklearn_mhr.datasets import load_audio_folder
-
-    b = load_audio_folder(spec["root"], **kw)
-    if spec["test_groups"] is not None:
-        return _folder_split(b, spec["test_groups"])
-    tr, te = train_test_split(np.arange(len(b.target)), test_size=0.3, stratify=b.target,
-                              random_state=seed)
-    return Split(b.data[tr], b.target[tr], b.data[te], b.target[te], None, {})
+    kw = dict(sample_rate=rate, duration=spec["duration"], memory=spec["cache"],
+              test_fold=spec["split"], test_groups=spec["test_groups"])
+    if dataset == "folder" and spec["test_groups"] is None:
+        # no groups to hold out: a stratified 70/30 split of the folder, drawn with each seed
+        whole = standard_split(dataset, spec["root"], side="train", **kw)
+        tr, te = train_test_split(np.arange(len(whole.target)), test_size=0.3,
+                                  stratify=whole.target, random_state=seed)
+        return Split(whole.data[tr], whole.target[tr], whole.data[te], whole.target[te], None, {})
+    train = standard_split(dataset, spec["root"], side="train", **kw)
+    test = standard_split(dataset, spec["root"], side="test", **kw)
+    info = {}
+    if train.groups is not None:
+        info = {"train_groups": sorted(set(train.groups.tolist())),
+                "test_groups": sorted(set(test.groups.tolist()))}
+    return Split(train.data, train.target, test.data, test.target, test.device, info)
 
 
 def run_one(spec: dict) -> dict:
@@ -331,7 +301,8 @@ def summarise(results: list[dict], names: list[str]) -> list[dict]:
         row = {"variant": name, "kind": runs[0]["kind"], "seeds": len(per_seed),
                "splits": list(dict.fromkeys(r["split"] for r in runs)),
                "sample_rate": runs[0]["params"]["sample_rate"]}
-        row["accuracy"], row["accuracy_std"] = _mean_std([statistics.mean(v) for v in per_seed.values()])
+        row["accuracy"], row["accuracy_std"] = _mean_std([statistics.mean(v)
+                                                          for v in per_seed.values()])
         row["accuracy_per_split"] = {s: statistics.mean(v) for s, v in per_split.items()}
         for key in ("fit_seconds", "epoch_seconds", "inference_clips_per_second", "peak_rss_mib"):
             values = [r[key] for r in runs if r.get(key) is not None]
@@ -404,7 +375,8 @@ def markdown(rows: list[dict], args, command: str) -> str:
     for r in rows:
         ref = mel if mel and mel["sample_rate"] == r["sample_rate"] else {}
         lines.append(
-            f"| {r['variant']} | {r['sample_rate']} | {r['accuracy']:.3f} +- {r['accuracy_std']:.3f} | "
+            f"| {r['variant']} | {r['sample_rate']} | "
+            f"{r['accuracy']:.3f} +- {r['accuracy_std']:.3f} | "
             f"{r['fit_seconds']:.2f} | {_number(r['epoch_seconds'], '.2f')} | "
             f"{_ratio(r['epoch_seconds'], ref.get('epoch_seconds'))} | "
             f"{r['inference_clips_per_second']:.0f} | "
@@ -414,11 +386,14 @@ def markdown(rows: list[dict], args, command: str) -> str:
     if baselines:
         from baselines import BASELINES
 
-        lines += ["", "Baselines (their fit and inference times include the feature extraction):", ""]
+        lines += ["", "Baselines (their fit and inference times include the feature extraction):",
+                  ""]
         lines += [f"- `{name}`: {BASELINES[name]}"
-                  + (f"; {args.cnn_epochs} epochs." if name == "cnn" else ".") for name in baselines]
+                  + (f"; {args.cnn_epochs} epochs." if name == "cnn" else ".")
+                  for name in baselines]
     if any(len(r["splits"]) > 1 for r in rows):
-        lines += _breakdown(rows, "accuracy_per_split", "Accuracy per held-out fold (mean over seeds)")
+        lines += _breakdown(rows, "accuracy_per_split",
+                            "Accuracy per held-out fold (mean over seeds)")
     if any("per_device" in r for r in rows):
         lines += _breakdown(rows, "per_device", "Accuracy per recording device (mean over seeds)")
     return "\n".join(lines) + "\n"
@@ -491,10 +466,12 @@ def build_plan(args, data: dict, features_dir: Path) -> list[dict]:
                     params = {"sample_rate": rate}
                 uses_features = name in (FEATURE_SOURCE, "transform_lr")
                 tasks.append({
-                    **data, "variant": name, "kind": "variant" if name in ALL_VARIANTS else "baseline",
+                    **data, "variant": name,
+                    "kind": "variant" if name in ALL_VARIANTS else "baseline",
                     "seed": seed, "split": split, "sample_rate": rate, "params": params,
                     "n_threads": args.n_threads, "features": features if uses_features else None,
-                    "after": [FEATURE_SOURCE, seed, split] if reuse and name == "transform_lr" else None,
+                    "after": ([FEATURE_SOURCE, seed, split] if reuse and name == "transform_lr"
+                              else None),
                 })
     return tasks
 
@@ -531,7 +508,7 @@ def _setting(text: str) -> tuple[str, object]:
 
 
 def _check_settings(parser, settings: list[tuple[str, object]], option: str) -> dict:
-    """`settings` as a dict, after checking every key is an estimator parameter the script leaves free."""
+    """`settings` as a dict, each key checked to be a parameter the script leaves free."""
     if not settings:
         return {}
     from sklearn_mhr import MHRAudioClassifier
@@ -575,7 +552,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--dataset", choices=("generated", "urbansound8k", "dcase2020", "folder"),
                         default="generated")
     parser.add_argument("--root", help="corpus folder (not for generated data)")
-    parser.add_argument("--test-folds", "--test-fold", type=lambda s: [int(f) for f in s.split(",")],
+    parser.add_argument("--test-folds", "--test-fold",
+                        type=lambda s: [int(f) for f in s.split(",")],
                         default=[10], metavar="K[,K...]",
                         help="UrbanSound8K folds held out one at a time (default: 10)")
     parser.add_argument("--split-file", type=Path, metavar="FILE",
@@ -596,7 +574,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma-separated variants, or none (default: all; the time-path pair "
                              "only on generated data)")
     parser.add_argument("--baselines", type=_names(BASELINE_NAMES), default=list(BASELINE_NAMES),
-                        help=f"comma-separated baselines, or none (default: {','.join(BASELINE_NAMES)})")
+                        help="comma-separated baselines, or none "
+                             f"(default: {','.join(BASELINE_NAMES)})")
     parser.add_argument("--set", dest="overrides", metavar="KEY=VALUE", type=_setting,
                         action="append", default=[],
                         help="MHRAudioClassifier parameter for every variant and transform_lr "
@@ -608,14 +587,16 @@ def _parser() -> argparse.ArgumentParser:
                              "max_epochs; 2 with --quick)")
     parser.add_argument("--cnn-epochs", type=int, default=None,
                         help="epochs of the cnn baseline (default: 20; 2 with --quick)")
-    parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default: 3; 2 with --quick)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="seeds 0..N-1 (default: 3; 2 with --quick)")
     parser.add_argument("--back-end", default="light", choices=("light", "fcnn", "cnn_lstm"))
     parser.add_argument("--workers", type=int, default=0, help="DataLoader workers per fit")
     parser.add_argument("--jobs", type=int, default=1,
                         help="fits run at once, each with cpu_count // jobs threads (default: 1)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 48 clips of 0.5 s at 8 kHz, 8 filters, 2 epochs, 2 seeds")
-    parser.add_argument("--json", metavar="PATH", help="write every measurement here, after each fit")
+    parser.add_argument("--json", metavar="PATH",
+                        help="write every measurement here, after each fit")
     parser.add_argument("--resume", action="store_true",
                         help="skip the fits already in --json (written by the same command)")
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
@@ -700,7 +681,8 @@ def main(argv=None) -> int:
             if task["variant"] == FEATURE_SOURCE and ("transform_lr", *_key(task)[1:]) in done:
                 task["features"] = None
         if done:
-            print(f"resuming {args.json}: {len(done)} of {len(tasks)} fits already done", flush=True)
+            print(f"resuming {args.json}: {len(done)} of {len(tasks)} fits already done",
+                  flush=True)
         counter = iter(range(len(done) + 1, len(tasks) + 1))
 
         def record(r: dict) -> None:

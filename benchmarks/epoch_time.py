@@ -53,7 +53,8 @@ def measure(sample_rate: int, seconds: float, params: dict, seed: int = 0) -> tu
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=2, help="fits per model, best kept (default: 2)")
+    parser.add_argument("--runs", type=int, default=2,
+                        help="fits per model, best kept (default: 2)")
     parser.add_argument("--back-ends", default=",".join(BACK_ENDS),
                         help="comma-separated back ends (default: light,fcnn)")
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")

@@ -25,7 +25,7 @@ Usage::
 
     python benchmarks/frontend_speed.py                    # all cases, writes docs/benchmarks.md
     python benchmarks/frontend_speed.py --repeats 50 --json results.json
-    python benchmarks/frontend_speed.py --case fft         # one case in this process, JSON to stdout
+    python benchmarks/frontend_speed.py --case fft         # one case, JSON to stdout
 
 The table is printed and written to ``docs/benchmarks.md`` under the heading
 ``## Front-end cost in a training step`` (only that section is replaced);
@@ -113,7 +113,8 @@ def run_case(case: str, *, batch: int, seconds: float, repeats: int, warmup: int
     torch.manual_seed(seed)
     n_samples = round(seconds * SAMPLE_RATE)
     if case in ("fft", "time"):
-        module = CosGaussFrontEnd(N_FILTERS, SAMPLE_RATE, WIN_LENGTH, HOP_LENGTH, KERNEL_SIZE, path=case)
+        module = CosGaussFrontEnd(N_FILTERS, SAMPLE_RATE, WIN_LENGTH, HOP_LENGTH, KERNEL_SIZE,
+                                  path=case)
     elif case == "mel":
         module = LogMelFrontEnd(N_FILTERS, SAMPLE_RATE, WIN_LENGTH, HOP_LENGTH)
     else:
@@ -310,13 +311,14 @@ def build_report(results: dict, args, info: dict, command: str) -> tuple[str, di
         row.append(f"{100 * r['other_cpu_share']:.0f}" if "other_cpu_share" in r else "n/a")
         rows.append(row)
 
-    header = ["front end, step", "measured batch", "processes x timed steps", "median (ms)", "min (ms)",
-              f"median per batch of {full_batch} (ms)", "peak RSS (MiB)",
+    header = ["front end, step", "measured batch", "processes x timed steps", "median (ms)",
+              "min (ms)", f"median per batch of {full_batch} (ms)", "peak RSS (MiB)",
               "RSS increment (MiB)", f"RSS increment per batch of {full_batch} (MiB)"]
     if cuda:
         header += ["CUDA peak allocated (MiB)", f"CUDA increment per batch of {full_batch} (MiB)"]
     header.append("CPU taken by other processes (%)")
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     table = "\n".join(lines)
 
@@ -328,7 +330,8 @@ def build_report(results: dict, args, info: dict, command: str) -> tuple[str, di
         ok = "met" if ratios["time_over_fft"] >= 50 else "NOT met"
         ratio_lines.append(
             f"- time path (scaled to batch {full_batch}) / frequency path, forward + backward: "
-            f"**{ratios['time_over_fft']:.0f}x** on medians ({ratios['time_over_fft_min']:.0f}x on minima); "
+            f"**{ratios['time_over_fft']:.0f}x** on medians "
+            f"({ratios['time_over_fft_min']:.0f}x on minima); "
             f"target at least 50x: {ok}."
         )
     if "fft" in scaled and "mel" in scaled:
@@ -337,7 +340,8 @@ def build_report(results: dict, args, info: dict, command: str) -> tuple[str, di
         ok = "met" if ratios["fft_over_mel"] <= 2 else "NOT met"
         ratio_lines.append(
             f"- frequency path forward + backward / log-mel forward: "
-            f"**{ratios['fft_over_mel']:.2f}x** on medians ({ratios['fft_over_mel_min']:.2f}x on minima); "
+            f"**{ratios['fft_over_mel']:.2f}x** on medians "
+            f"({ratios['fft_over_mel_min']:.2f}x on minima); "
             f"target at most 2x: {ok}."
         )
 
@@ -352,7 +356,8 @@ def build_report(results: dict, args, info: dict, command: str) -> tuple[str, di
             f" The time path runs on {_plural(results['time']['batch'], 'clip')} only (a batch of "
             f"{full_batch} would need several GB and many seconds per step); its per-batch-of-"
             f"{full_batch} time and memory increment are the measured figures multiplied by "
-            f"{full_batch / results['time']['batch']:g}, assuming cost linear in the number of frames. "
+            f"{full_batch / results['time']['batch']:g}, assuming cost linear in the number of "
+            "frames. "
             f"It runs in one process, after {_plural(results['time']['warmup'], 'untimed step')}."
         )
     text = "\n".join([
@@ -364,8 +369,8 @@ def build_report(results: dict, args, info: dict, command: str) -> tuple[str, di
         "`out.sum()` to the filterbank parameters for the cos-Gauss front end (the waveform "
         "does not require grad) and forward only for the log-mel front end. Times are "
         "wall-clock (`time.perf_counter`), median and minimum over the timed steps of "
-        f"every process, each process first running {_plural(args.warmup, 'untimed step')}; torch's "
-        f"default thread count; device `{info['device']}`. Each case runs in fresh "
+        f"every process, each process first running {_plural(args.warmup, 'untimed step')}; "
+        f"torch's default thread count; device `{info['device']}`. Each case runs in fresh "
         "processes, alternating with the other cases over the rounds so that a change in "
         "machine load hits them alike; peak RSS is `ru_maxrss`, the increment is over the "
         "resident memory after imports and setup (module and input built), the largest "
@@ -408,12 +413,15 @@ def main(argv=None) -> int:
                         help="untimed steps first for the time path (default: 1)")
     parser.add_argument("--batch", type=int, default=8, help="clips per batch (default: 8)")
     parser.add_argument("--time-batch", type=int, default=None,
-                        help="clips the time path really runs on; default 1 on CPU, --batch on CUDA")
-    parser.add_argument("--seconds", type=float, default=10.0, help="clip length in s (default: 10)")
+                        help="clips the time path really runs on; default 1 on CPU, "
+                             "--batch on CUDA")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="clip length in s (default: 10)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="default: cuda when available, else cpu")
     parser.add_argument("--json", metavar="PATH", help="also write all measurements as JSON here")
-    parser.add_argument("--no-docs", action="store_true", help=f"do not update {DOCS.relative_to(REPO)}")
+    parser.add_argument("--no-docs", action="store_true",
+                        help=f"do not update {DOCS.relative_to(REPO)}")
     args = parser.parse_args(argv)
     args.device = _resolve_device(args.device)
 
@@ -443,7 +451,8 @@ def main(argv=None) -> int:
             case_runs.append(run_in_subprocess(case, args, batch, repeats, warmup))
     results = {case: merge_runs(r) for case, r in runs.items()}
 
-    command = "python benchmarks/frontend_speed.py" + (" " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "")
+    command = "python benchmarks/frontend_speed.py" + (" " + shlex.join(sys.argv[1:])
+                                                       if sys.argv[1:] else "")
     info = machine_info(args.device)
     section, derived = build_report(results, args, info, command)
     if args.json:

@@ -32,10 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import publish  # noqa: E402
 
 from sklearn_mhr import MHRAudioClassifier  # noqa: E402
-from sklearn_mhr._data import ClipDataset  # noqa: E402
+from sklearn_mhr._skorch import ClipDataset  # noqa: E402
 
 HEADING = "## Where a training step's time goes"
-SETTINGS = [("demo data", 16000, 1.0), ("UrbanSound8K", 22050, 4.0), ("DCASE2020 Task 1A", 44100, 10.0)]
+SETTINGS = [("demo data", 16000, 1.0), ("UrbanSound8K", 22050, 4.0),
+            ("DCASE2020 Task 1A", 44100, 10.0)]
 BATCH = 32
 
 
@@ -110,7 +111,8 @@ def main(argv=None) -> int:
     for name, sr, seconds in SETTINGS:
         r = profile(sr, seconds, args.back_end, args.repeats)
         total = sum(r[s] for s in stages[:4])
-        cells = [f"{r[s]:.1f} ({100 * r[s] / total:.0f} %)" for s in stages[:4]] + [f"{r['whole step']:.1f}"]
+        cells = [f"{r[s]:.1f} ({100 * r[s] / total:.0f} %)"
+                 for s in stages[:4]] + [f"{r['whole step']:.1f}"]
         lines.append(f"| {name}, {sr} Hz, {seconds:g} s | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
     table = "\n".join(lines) + "\n"

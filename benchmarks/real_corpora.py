@@ -385,7 +385,8 @@ def build_words(
     held = VOICES.get(test_speaker, (test_speaker,))[0]
     test_groups = [v for v in voices if VOICES[v][0] == held]
     if not test_groups:
-        raise ValueError(f"test_speaker={test_speaker!r} is none of the voices flite lists: {voices}")
+        raise ValueError(f"test_speaker={test_speaker!r} is none of the voices flite lists: "
+                         f"{voices}")
     split = out.with_name(out.name + "_split.json")
     split.write_text(json.dumps({"test_groups": test_groups}, indent=1) + "\n")
     return _commit(tmp, out)

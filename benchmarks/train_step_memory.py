@@ -30,6 +30,7 @@ TARGET_GIB = 4.0
 CHILD = textwrap.dedent("""
     import json, resource, sys, time
     import numpy as np, torch
+    from sklearn_mhr._skorch import start_net
     from sklearn_mhr.presets import paper_dcase2020
 
     def rss_mib():
@@ -40,9 +41,8 @@ CHILD = textwrap.dedent("""
     batch, seconds, width = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
     torch.manual_seed(0)
     clf = paper_dcase2020(back_end_width=width, random_state=0)
-    clf._set_lengths()
-    net = clf._build_net(clf._module_params(10), "cpu", None, None, None)
-    net.initialize()
+    start_net(clf, np.arange(10), "cpu")
+    net = clf.net_
     x = torch.randn(batch, round(seconds * clf.sample_rate))
     y = torch.randint(0, 10, (batch,))
     setup = rss_mib()
@@ -77,7 +77,8 @@ def main(argv=None) -> int:
         HEADING, "",
         f"One training step (forward, backward, SGD step; mixup and masking on) of "
         f"`paper_dcase2020(back_end_width={args.back_end_width})` on a batch of {args.batch} clips "
-        f"of {args.seconds:g} s at 44.1 kHz, in a fresh process, CPU, {r['threads']} torch threads.",
+        f"of {args.seconds:g} s at 44.1 kHz, in a fresh process, CPU, "
+        f"{r['threads']} torch threads.",
         "",
         "Command: `python benchmarks/train_step_memory.py`", "",
         "| peak resident memory | after setup | step time | target |",

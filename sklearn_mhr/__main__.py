@@ -1,5 +1,5 @@
 """``python -m sklearn_mhr`` runs the command line."""
 
-from .cli import main
+from sklearn_mhr.cli import main
 
 raise SystemExit(main())

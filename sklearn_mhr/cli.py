@@ -14,7 +14,6 @@ import sys
 
 __all__ = ["main", "build_parser"]
 
-DATASETS = ("urbansound8k", "dcase2020", "folder")
 
 
 def _positive_int(text: str) -> int:
@@ -38,12 +37,21 @@ def _positive_float(text: str) -> float:
 
 
 def _param(text: str):
-    from ._commands.params import parse_param
+    from sklearn_mhr._commands.params import parse_param
 
     return parse_param(text)
 
 
+def _groups(text: str) -> list[str]:
+    groups = [g.strip() for g in text.split(",") if g.strip()]
+    if not groups:
+        raise argparse.ArgumentTypeError(f"expected comma-separated group names, got {text!r}")
+    return groups
+
+
 def _add_corpus_arguments(command, *, side: str) -> None:
+    from sklearn_mhr.datasets.protocols import DATASETS, DEFAULT_TEST_FOLD, default_duration
+
     command.add_argument("--dataset", required=True, choices=DATASETS,
                          help="corpus layout (docs/datasets/ describes each)")
     command.add_argument("--root", required=True, metavar="PATH",
@@ -51,11 +59,18 @@ def _add_corpus_arguments(command, *, side: str) -> None:
                               "UrbanSound8K, meta.csv for DCASE2020, one folder per label "
                               "otherwise)")
     command.add_argument("--test-fold", type=int, default=None, metavar="K",
-                         help="UrbanSound8K fold held out for testing (default: 10 for train; "
+                         help="UrbanSound8K fold held out for testing (default: "
+                              f"{DEFAULT_TEST_FOLD} for train; "
                               "for evaluate, the fold the model was trained without)")
+    command.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
+                         help="folder corpus: groups held out for testing, a clip's group being "
+                              "its file name up to the first underscore (default: every clip" +
+                              ("; for evaluate, the groups the model was trained without)"
+                               if side == "test" else ")"))
     command.add_argument("--duration", type=_positive_float, default=None, metavar="SECONDS",
-                         help="pad or crop every clip to this length (default: 4 s for "
-                              "UrbanSound8K, whole files otherwise" +
+                         help="pad or crop every clip to this length (default: "
+                              f"{default_duration('urbansound8k'):g} s for UrbanSound8K, "
+                              "whole files otherwise" +
                               ("; evaluate uses the model's training length)" if side == "test"
                                else ")"))
     command.add_argument("--lazy", action="store_true",
@@ -77,15 +92,14 @@ def _add_model_arguments(command) -> None:
     group.add_argument("--param", dest="params", action="append", type=_param, default=[],
                        metavar="NAME=VALUE", help="set any estimator parameter (repeatable)")
     group.add_argument("--sample-rate", type=_positive_int, default=None, metavar="HZ",
-                       help="rate clips are read and modelled at (default: 22050 for "
-                            "UrbanSound8K, 44100 for DCASE2020, 16000 for a folder)")
-    group.add_argument("--epochs", type=_positive_int, default=None, help="max_epochs (default: 30)")
-    group.add_argument("--n-heads", type=int, default=None, help="relevance heads, 0 for none (default: 2)")
-    group.add_argument("--n-filters", type=_positive_int, default=None, help="filters (default: 80)")
-    group.add_argument("--front-end", choices=("cosgauss", "mel"), default=None,
-                       help="learned filterbank or log-mel (default: cosgauss)")
-    group.add_argument("--back-end", choices=("light", "fcnn", "cnn_lstm"), default=None,
-                       help="classifier on the map (default: light)")
+                       help="rate clips are read and modelled at (default: the corpus "
+                            "loader's, docs/datasets/)")
+    # the estimator checks the values and names the valid ones, and its docs give the defaults
+    group.add_argument("--epochs", type=_positive_int, default=None, help="max_epochs")
+    group.add_argument("--n-heads", type=int, default=None, help="n_heads (0: no heads)")
+    group.add_argument("--n-filters", type=_positive_int, default=None, help="n_filters")
+    group.add_argument("--front-end", default=None, metavar="NAME", help="front_end")
+    group.add_argument("--back-end", default=None, metavar="NAME", help="back_end")
     group.add_argument("--device", default=None, help="cpu, cuda or auto (default: auto)")
     group.add_argument("--threads", type=_positive_int, default=None,
                        help="torch threads (default: torch's)")
@@ -98,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sklearn-mhr",
         description="Learn audio representations from raw waveforms with multi-head relevance "
                     "weighting, and classify sounds with them.")
-    from . import __version__
+    from sklearn_mhr import __version__
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -108,14 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate a sound-scene task (no download), train MHR and the mel-spectrogram "
                     "baseline with the same back end, print held-out accuracy and fit time, and "
                     "save the MHR model with its learned filters (filters.csv).")
-    demo.add_argument("--n-clips", type=_positive_int, default=480, help="clips to generate (default: 480)")
+    demo.add_argument("--n-clips", type=_positive_int, default=480,
+                      help="clips to generate (default: 480)")
     demo.add_argument("--n-classes", type=int, default=8, help="classes, 2 to 12 (default: 8)")
-    demo.add_argument("--duration", type=_positive_float, default=1.0, help="clip length in s (default: 1.0)")
-    demo.add_argument("--sample-rate", type=_positive_int, default=16000, help="Hz (default: 16000)")
-    demo.add_argument("--test-size", type=float, default=0.3, help="held-out fraction (default: 0.3)")
-    demo.add_argument("--epochs", type=_positive_int, default=15, help="training epochs (default: 15)")
+    demo.add_argument("--duration", type=_positive_float, default=1.0,
+                      help="clip length in s (default: 1.0)")
+    demo.add_argument("--sample-rate", type=_positive_int, default=16000,
+                      help="Hz (default: 16000)")
+    demo.add_argument("--test-size", type=float, default=0.3,
+                      help="held-out fraction (default: 0.3)")
+    demo.add_argument("--epochs", type=_positive_int, default=15,
+                      help="training epochs (default: 15)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    demo.add_argument("--threads", type=_positive_int, default=None, help="torch threads (default: torch's)")
+    demo.add_argument("--threads", type=_positive_int, default=None,
+                      help="torch threads (default: torch's)")
     demo.add_argument("--out", default="mhr-demo-model", metavar="DIR",
                       help="where to save the MHR model and filters.csv (default: mhr-demo-model)")
     demo.add_argument("--verbose", action="store_true", help="print the epoch table of each fit")
@@ -155,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.set_defaults(module="predict")
 
     tune = commands.add_parser(
-        "tune", help="search hyper-parameters with Optuna; workers sharing a storage share the study",
+        "tune",
+        help="search hyper-parameters with Optuna; workers sharing a storage share the study",
         description="Search heads, filters, context, back end width, learning rate and epochs "
                     "with Optuna on the training side of a corpus' standard split, with "
                     "cross-validation and per-epoch pruning; then train the best parameters on "

@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
-
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
-from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, LRScheduler
-from skorch.helper import predefined_split
 
-from ._data import ClipDataset, collate_cropped, collate_tiled, inference_batches
-from ._threads import torch_threads
-from ._training import OPTIMIZERS, CosineSchedule, MixupNet
-from ._validation import as_clip_sequence, check_params
-from .nn import MHRNet
+from sklearn_mhr._inputs import as_clip_sequence, check_partial_fit_classes, check_targets
+from sklearn_mhr._params import check_params
+from sklearn_mhr._skorch import (
+    ClipDataset,
+    apply_in_batches,
+    base_seed,
+    can_continue,
+    fitted_attributes,
+    resolve_device,
+    restart_learning_rates,
+    seeded_rng,
+    start_net,
+    torch_threads,
+)
 
 __all__ = ["MHRAudioClassifier"]
-
-
-@contextlib.contextmanager
-def _seeded_rng(seed: int, device: str):
-    """Seed a private copy of torch's generator (and CUDA's, on a GPU) for the block."""
-    with torch.random.fork_rng(devices=[torch.device(device)] if device.startswith("cuda") else []):
-        torch.manual_seed(seed)
-        yield
-
-
-def _schedule_kind(callbacks) -> list:
-    """What a learning-rate schedule among skorch callbacks is: its class and warm-restart period."""
-    return [(type(cb), getattr(cb, "kwargs", {}).get("T_0"))
-            for name, cb in callbacks or [] if name == "lr_schedule"]
 
 
 class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -249,27 +236,6 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
-    def _resolved_device(self) -> str:
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if self.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"device={self.device!r} but CUDA is not available; use 'cpu' or 'auto'")
-        return self.device
-
-    def _module_params(self, n_classes: int) -> dict:
-        return dict(
-            n_classes=n_classes, sample_rate=float(self.sample_rate),
-            win_length=self.win_length_, hop_length=self.hop_length_,
-            kernel_size=self.kernel_size_, front_end=self.front_end, n_filters=self.n_filters,
-            path=self.front_end_path, init=self.filter_init, learn_bandwidth=self.learn_bandwidth,
-            compression=self.compression, top_db=float(self.top_db),
-            n_heads=self.n_heads, context=self.context, head_hidden=self.head_hidden,
-            head_activation=self.head_activation, relevance_scaling=self.relevance_scaling,
-            back_end=self.back_end, back_end_width=self.back_end_width, dropout=self.dropout,
-            freq_mask_width=self.freq_mask_width, time_mask_width=self.time_mask_width,
-            n_masks=self.n_masks,
-        )
-
     def _check_X(self, X, *, reset: bool):
         clips, dtype = as_clip_sequence(X)
         if isinstance(clips, np.ndarray):
@@ -279,15 +245,6 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         elif reset and hasattr(self, "n_features_in_"):
             del self.n_features_in_
         return clips, dtype
-
-    def _check_y(self, y, n_clips: int) -> np.ndarray:
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if len(y) != n_clips:
-            raise ValueError(f"X has {n_clips} clips but y has {len(y)} labels; they must match")
-        return y
 
     def fit(self, X, y):
         """Train on waveforms.
@@ -305,42 +262,30 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """
         check_params(self)
         clips, _ = self._check_X(X, reset=True)
-        y = self._check_y(y, len(clips))
+        y = check_targets(y, len(clips), type(self).__name__)
         classes, y_idx = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes in y; got 1 class: {classes[0]!r}"
             )
-        continuing = (self.warm_start and hasattr(self, "net_")
-                      and np.array_equal(classes, self.classes_))
-        self._set_lengths()
-        module_params = self._module_params(len(classes))
-        if continuing:
-            old = self.net_.get_params()
-            continuing = (all(old[f"module__{k}"] == v for k, v in module_params.items())
-                          and old["optimizer"] is OPTIMIZERS[self.optimizer]
-                          and (_schedule_kind(self._schedule_callbacks())
-                               == _schedule_kind(self.net_.callbacks))
-                          and len(self._group_rates()) == len(self.net_.optimizer_.param_groups))
-        self.classes_ = classes
-
-        seed = self._base_seed()
-        train_idx, valid_idx = np.arange(len(clips)), None
+        continuing = can_continue(self, classes)
+        seed = base_seed(self.random_state)
+        train_idx, valid_set = np.arange(len(clips)), None
         if self.validation_fraction is not None:
             train_idx, valid_idx = train_test_split(
                 train_idx, test_size=self.validation_fraction, stratify=y_idx, random_state=seed
             )
+            valid_set = ClipDataset(clips, y_idx, valid_idx)
         train_set = ClipDataset(clips, y_idx, train_idx)
-        device = self._resolved_device()
-        with torch_threads(self.n_threads), _seeded_rng(seed, device):
-            if not continuing:
-                self.net_ = self._build_net(module_params, device, valid_idx, clips, y_idx)
-                self.net_.fit(train_set, None)
-            else:
+        device = resolve_device(self.device)
+        with torch_threads(self.n_threads), seeded_rng(seed, device):
+            if continuing:
                 self.net_.set_params(max_epochs=self.max_epochs, verbose=self.verbose)
-                self._restart_learning_rates()
-                self.net_.partial_fit(train_set, None)
-        self._set_filter_attributes()
+                restart_learning_rates(self)
+            else:
+                start_net(self, classes, device, valid_set)
+            self.net_.partial_fit(train_set, None)
+        vars(self).update(fitted_attributes(self.net_.module_))
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -373,168 +318,29 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         check_params(self)
         first = not hasattr(self, "net_")
         clips, _ = self._check_X(X, reset=first)
-        y = self._check_y(y, len(clips))
-        if classes is not None:
-            classes = np.unique(column_or_1d(classes))
-        if first:
-            if classes is None:
-                raise ValueError(
-                    "classes must be given on the first call to partial_fit: every label that "
-                    "will ever be seen, e.g. partial_fit(X, y, classes=np.unique(y_all))")
-            if len(classes) < 2:
-                raise ValueError(f"classes must hold at least 2 labels, got {classes!r}")
-        elif classes is not None and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"classes={classes.tolist()!r} differs from the classes of the earlier calls, "
-                f"{self.classes_.tolist()!r}")
-        known = self.classes_ if not first else classes
-        unknown = np.setdiff1d(y, known)
-        if unknown.size:
-            raise ValueError(
-                f"y has labels that are not among the classes {known.tolist()!r}: "
-                f"{unknown[:5].tolist()!r}")
+        y = check_targets(y, len(clips), type(self).__name__)
+        classes = check_partial_fit_classes(y, classes, None if first else self.classes_)
         epochs_done = 0 if first else len(self.net_.history)
-        seed = (self._base_seed() + epochs_done) % np.iinfo(np.int32).max
-        device = self._resolved_device()
-        with torch_threads(self.n_threads), _seeded_rng(seed, device):
+        seed = (base_seed(self.random_state) + epochs_done) % np.iinfo(np.int32).max
+        device = resolve_device(self.device)
+        with torch_threads(self.n_threads), seeded_rng(seed, device):
             if first:
-                self._start_net(classes, device)
+                start_net(self, classes, device)
             y_idx = np.searchsorted(self.classes_, y)
             # each call restarts the cosine, so every epoch runs at the peak rate (warm restarts
             # still follow the epochs run so far)
-            self._restart_learning_rates()
+            restart_learning_rates(self)
             self.net_.partial_fit(ClipDataset(clips, y_idx, np.arange(len(clips))), None, epochs=1)
-        self._set_filter_attributes()
+        vars(self).update(fitted_attributes(self.net_.module_))
         return self
-
-    def _set_lengths(self) -> None:
-        """Frame length, hop and filter taps in samples, from the durations."""
-        sr = self.sample_rate
-        self.win_length_ = round(self.window_duration * sr)
-        self.hop_length_ = max(1, round(self.hop_duration * sr))
-        self.kernel_size_ = round(self.kernel_duration * sr) | 1
-
-    def _initialize_for(self, classes) -> MHRAudioClassifier:
-        """Build an untrained net for ``classes`` without training.
-
-        The weights are those of a fresh initialisation; `sklearn_mhr.persistence.load`
-        replaces them with saved ones. Sets every fitted attribute.
-
-        Parameters
-        ----------
-        classes : array-like of shape (n_classes,)
-            Class labels, sorted as ``np.unique`` sorts them.
-
-        Returns
-        -------
-        self : MHRAudioClassifier
-        """
-        check_params(self)
-        classes = np.asarray(classes)
-        if classes.ndim != 1 or len(classes) < 2:
-            raise ValueError(f"classes must be a 1-D sequence of at least 2 labels, got {classes!r}")
-        device = self._resolved_device()
-        with torch.random.fork_rng(devices=[]):  # leave the caller's generator as it was
-            self._start_net(classes, device)
-        self._set_filter_attributes()
-        return self
-
-    def _start_net(self, classes, device) -> None:
-        """Set the lengths and ``classes_``, and build and initialise a net with no validation split."""
-        self._set_lengths()
-        self.classes_ = classes
-        self.net_ = self._build_net(self._module_params(len(classes)), device, None, None, None)
-        self.net_.initialize()
-
-    def _base_seed(self) -> int:
-        """The torch seed a fit starts from, drawn from ``random_state``."""
-        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-
-    def _schedule_callbacks(self) -> list:
-        """The learning-rate schedule as skorch callbacks (empty for a constant rate)."""
-        if self.lr_schedule == "warm_restarts":
-            return [("lr_schedule", LRScheduler(
-                policy=torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
-                T_0=self.restart_period, T_mult=2, step_every="epoch"))]
-        if self.lr_schedule == "cosine":
-            return [("lr_schedule", CosineSchedule(self.max_epochs))]
-        return []
-
-    def _group_rates(self) -> list[tuple[str, float]]:
-        """Peak learning rate of each optimizer parameter group, in skorch's order."""
-        if self.front_end == "cosgauss" and self.filter_lr_factor != 1:
-            return [("front_end.filterbank.*", self.lr * self.filter_lr_factor), ("*", self.lr)]
-        return [("*", self.lr)]
-
-    def _restart_learning_rates(self) -> None:
-        """Put every parameter group back at its peak rate, so that a schedule starts afresh."""
-        for group, (_, lr) in zip(self.net_.optimizer_.param_groups, self._group_rates(), strict=True):
-            group["lr"] = group["initial_lr"] = lr
-        if self.lr_schedule == "cosine":
-            dict(self.net_.callbacks_)["lr_schedule"].max_epochs = self.max_epochs
-
-    def _build_net(self, module_params, device, valid_idx, clips, y_idx) -> NeuralNet:
-        callbacks, train_split = [], None
-        if valid_idx is not None:
-            train_split = predefined_split(ClipDataset(clips, y_idx, valid_idx))
-            callbacks.append(("early_stopping", EarlyStopping(patience=self.patience, load_best=True)))
-        callbacks += self._schedule_callbacks()
-        optimizer_args = {"optimizer__weight_decay": self.weight_decay}
-        if self.optimizer == "sgd":
-            optimizer_args["optimizer__momentum"] = self.momentum
-        groups = self._group_rates()
-        if len(groups) > 1:
-            optimizer_args["optimizer__param_groups"] = [(groups[0][0], {"lr": groups[0][1]})]
-        collate = collate_tiled
-        if self.random_crop is not None:
-            collate = functools.partial(collate_cropped,
-                                        n_samples=max(1, round(self.random_crop * self.sample_rate)))
-        workers = dict(num_workers=self.n_workers, persistent_workers=self.n_workers > 0)
-        return MixupNet(
-            MHRNet, criterion=torch.nn.CrossEntropyLoss, optimizer=OPTIMIZERS[self.optimizer],
-            lr=self.lr, mixup_alpha=self.mixup_alpha, **optimizer_args,
-            max_epochs=self.max_epochs, batch_size=self.batch_size,
-            iterator_train__shuffle=True, iterator_train__collate_fn=collate,
-            iterator_valid__collate_fn=collate_tiled,
-            **{f"iterator_train__{k}": v for k, v in workers.items()},
-            train_split=train_split, callbacks=callbacks or None, device=device,
-            verbose=self.verbose,
-            **{f"module__{k}": v for k, v in module_params.items()},
-        )
-
-    def _set_filter_attributes(self) -> None:
-        module = self.net_.module_
-        self.head_bands_ = list(module.relevance.edges) if module.relevance is not None else []
-        fe = module.front_end
-        if self.front_end == "cosgauss":
-            self.centre_frequencies_ = fe.filterbank.centre_frequencies()
-            self.initial_centre_frequencies_ = fe.filterbank.initial_centre_frequencies()
-        else:
-            from .nn.melscale import mel_frequencies
-
-            centres = mel_frequencies(self.n_filters + 2, 0.0, self.sample_rate / 2)[1:-1]
-            self.centre_frequencies_ = self.initial_centre_frequencies_ = centres
 
     # ------------------------------------------------------------ inference
     def _run(self, X, fn):
         """Apply ``fn(module, waveforms)`` to every clip; outputs in input order."""
         check_is_fitted(self)
         clips, dtype = self._check_X(X, reset=False)
-        module = self.net_.module_
-        device = next(module.parameters()).device
-        module.eval()
-        outputs = [None] * len(clips)
-        # On the CPU one clip per call: BLAS picks kernels by matrix size, so a
-        # batched clip can differ from the same clip alone in the last bits, and
-        # single clips cost no more there. On a GPU batching pays; clips are
-        # batched with others of the same length only, so nothing is padded.
-        batch_size = self.batch_size if device.type == "cuda" else 1
-        with torch_threads(self.n_threads), torch.no_grad():
-            for positions, waves in inference_batches(clips, batch_size):
-                result = fn(module, waves.to(device))
-                for j, i in enumerate(positions):
-                    outputs[i] = result[j]
-        return outputs, dtype
+        return apply_in_batches(self.net_.module_, clips, fn, self.batch_size,
+                                self.n_threads), dtype
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities.
@@ -592,12 +398,12 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """
         def both(module, waves):
             rep, w = module.representation(waves)
-            w = torch.full_like(rep, np.nan) if w is None else w
-            return np.stack([rep.cpu().numpy(), w.cpu().numpy()], axis=1)
+            rep = rep.cpu().numpy()
+            return [(r,) for r in rep] if w is None else list(zip(rep, w.cpu().numpy()))
 
         outputs, _ = self._run(X, both)
         maps = [o[0] for o in outputs]
-        weights = [] if self.n_heads == 0 else [o[1] for o in outputs]
+        weights = [o[1] for o in outputs if len(o) > 1]
         return maps, weights
 
     def frequency_response(self, n_fft: int = 1024) -> tuple[np.ndarray, np.ndarray]:

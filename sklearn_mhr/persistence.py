@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from sklearn_mhr._numbers import is_int
+
 __all__ = [
     "ModelVersionWarning", "check_save_path", "load", "read_metadata", "read_params", "save",
 ]
@@ -63,7 +65,7 @@ def _params_to_json(estimator) -> dict:
     params = estimator.get_params(deep=False)
     out = {}
     for name, value in params.items():
-        if name == "random_state" and not (isinstance(value, Integral) and not isinstance(value, bool)):
+        if name == "random_state" and not is_int(value):
             out[name] = None  # a RandomState instance has no faithful JSON form
             continue
         out[name] = _json_value(name, value)
@@ -188,8 +190,8 @@ def save(estimator, path, *, metadata: dict | None = None) -> Path:
     import torch
     from sklearn.utils.validation import check_is_fitted
 
-    from . import __version__
-    from .estimator import MHRAudioClassifier
+    from sklearn_mhr import __version__
+    from sklearn_mhr.estimator import MHRAudioClassifier
 
     if not isinstance(estimator, MHRAudioClassifier):
         raise TypeError(f"save expects a fitted MHRAudioClassifier, got {type(estimator).__name__}")
@@ -312,7 +314,8 @@ def _classes_from_json(obj: dict, path: Path) -> np.ndarray:
     try:
         return np.array(values, dtype=object if dtype == "object" else np.dtype(dtype))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"'{path}': cannot rebuild the classes as dtype {dtype!r}: {exc}") from None
+        raise ValueError(
+            f"'{path}': cannot rebuild the classes as dtype {dtype!r}: {exc}") from None
 
 
 def _message(exc: BaseException) -> str:
@@ -393,8 +396,10 @@ def load(path, *, device: str | None = None):
     """
     import torch
 
-    from . import __version__
-    from .estimator import MHRAudioClassifier
+    from sklearn_mhr import __version__
+    from sklearn_mhr._params import check_params
+    from sklearn_mhr._skorch import fitted_attributes, resolve_device, start_net
+    from sklearn_mhr.estimator import MHRAudioClassifier
 
     root = _model_dir(path)
     meta = read_metadata(root)
@@ -422,7 +427,12 @@ def load(path, *, device: str | None = None):
     estimator = MHRAudioClassifier(**params)
     classes = _classes_from_json(_read_json(root / "classes.json"), root / "classes.json")
     try:
-        estimator._initialize_for(classes)
+        check_params(estimator)
+        if classes.ndim != 1 or len(classes) < 2:
+            raise ValueError(
+                f"classes must be a 1-D sequence of at least 2 labels, got {classes!r}")
+        with torch.random.fork_rng(devices=[]):  # leave the caller's generator as it was
+            start_net(estimator, classes, resolve_device(estimator.device))
     except ValueError as exc:
         raise ValueError(f"'{root}': {exc}") from None
 
@@ -446,5 +456,5 @@ def load(path, *, device: str | None = None):
     module.eval()
     if "n_features_in_" in fitted:
         estimator.n_features_in_ = int(fitted["n_features_in_"])
-    estimator._set_filter_attributes()
+    vars(estimator).update(fitted_attributes(module))
     return estimator

@@ -9,7 +9,7 @@ why; docs/method.md tabulates every departure of the implementation.
 
 from __future__ import annotations
 
-from .estimator import MHRAudioClassifier
+from sklearn_mhr.estimator import MHRAudioClassifier
 
 __all__ = ["paper_dcase2020", "paper_urbansound8k"]
 
@@ -18,7 +18,8 @@ def _build(defaults: dict, overrides: dict) -> MHRAudioClassifier:
     valid = MHRAudioClassifier().get_params(deep=False)
     unknown = sorted(set(overrides) - set(valid))
     if unknown:
-        raise TypeError(f"unknown MHRAudioClassifier parameters {unknown}; valid: {', '.join(sorted(valid))}")
+        raise TypeError(f"unknown MHRAudioClassifier parameters {unknown}; "
+                        f"valid: {', '.join(sorted(valid))}")
     return MHRAudioClassifier(**{**defaults, **overrides})
 
 

@@ -25,15 +25,16 @@ def run(args) -> int:
     """Generate data, train both models, print the table, save MHR; return the exit code."""
     from sklearn.model_selection import train_test_split
 
-    from .. import persistence
-    from ..datasets import make_sound_scenes
-    from ..estimator import MHRAudioClassifier
+    from sklearn_mhr import persistence
+    from sklearn_mhr.datasets import make_sound_scenes
+    from sklearn_mhr.estimator import MHRAudioClassifier
 
     out = persistence.check_save_path(args.out)
     print(f"Generating {args.n_clips} clips of {args.duration} s at {args.sample_rate} Hz "
           f"({args.n_classes} classes, seed {args.seed})", flush=True)
     bunch = make_sound_scenes(args.n_clips, n_classes=args.n_classes, duration=args.duration,
-                              sample_rate=args.sample_rate, random_state=args.seed, return_bunch=True)
+                              sample_rate=args.sample_rate, random_state=args.seed,
+                              return_bunch=True)
     X_train, X_test, y_train, y_test = train_test_split(
         bunch.data, np.asarray(bunch.target_names)[bunch.target], test_size=args.test_size,
         stratify=bunch.target, random_state=args.seed)

@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 
-from . import corpus, plain
+from sklearn_mhr._commands import corpus, plain
+from sklearn_mhr.datasets import protocols
 
 __all__ = ["metrics", "run"]
 
@@ -83,18 +84,22 @@ def format_report(result: dict, title: str) -> str:
 
 def run(args) -> int:
     """Select the test clips, predict, print the scores; return the exit code."""
-    from .. import persistence
+    from sklearn_mhr import persistence
 
     trained = persistence.read_metadata(args.model).get("metadata", {})
     sample_rate = persistence.read_params(args.model)["sample_rate"]
     test_fold = args.test_fold
     if test_fold is None and args.dataset == "urbansound8k" and trained.get("test_fold"):
         test_fold = trained["test_fold"]  # the fold the model was trained without
+    test_groups = args.test_groups
+    if test_groups is None and args.dataset == "folder" and trained.get("dataset") == "folder":
+        test_groups = trained.get("test_groups")  # the groups the model was trained without
     duration = args.duration
     if duration is None and trained.get("dataset") == args.dataset:
         duration = trained.get("duration")
-    part = corpus.select(args.dataset, args.root, side="test", test_fold=test_fold,
-                         sample_rate=int(sample_rate), duration=duration)
+    part = protocols.standard_split(args.dataset, args.root, side="test", test_fold=test_fold,
+                                     test_groups=test_groups,
+                                     sample_rate=int(sample_rate), duration=duration)
     estimator = persistence.load(args.model)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
     proba = estimator.predict_proba(X)

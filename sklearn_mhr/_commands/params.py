@@ -59,8 +59,8 @@ def build_estimator(args, *, sample_rate: int):
         For an unknown name (the message lists the valid ones), a parameter
         given twice with different values, or an invalid value.
     """
-    from .._validation import check_params
-    from ..estimator import MHRAudioClassifier
+    from sklearn_mhr._params import check_params
+    from sklearn_mhr.estimator import MHRAudioClassifier
 
     valid = sorted(MHRAudioClassifier().get_params(deep=False))
     chosen: dict[str, tuple[object, str]] = {}
@@ -94,7 +94,7 @@ def build_estimator(args, *, sample_rate: int):
     params.setdefault("random_state", 0)  # the command line is reproducible by default
     preset = getattr(args, "preset", None)
     if preset == "paper":
-        from .. import presets
+        from sklearn_mhr import presets
 
         dataset = getattr(args, "dataset", None)
         factories = {"dcase2020": presets.paper_dcase2020,

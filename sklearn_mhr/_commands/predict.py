@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 
-from . import plain
+from sklearn_mhr._commands import plain
 
 __all__ = ["run"]
 
 
 def run(args) -> int:
     """Read every file, then print one line per file; return the exit code."""
-    from .. import persistence
-    from ..io import read_audio
+    from sklearn_mhr import persistence
+    from sklearn_mhr.io import read_audio
 
     trained = persistence.read_metadata(args.model).get("metadata", {})
     duration = args.duration if args.duration is not None else trained.get("duration")

@@ -6,18 +6,20 @@ import time
 
 import numpy as np
 
-from . import corpus
-from .params import build_estimator
+from sklearn_mhr._commands import corpus
+from sklearn_mhr._commands.params import build_estimator
+from sklearn_mhr.datasets import protocols
 
 __all__ = ["run"]
 
 
 def run(args) -> int:
     """Select the training clips, fit, save; return the exit code."""
-    from .. import persistence
+    from sklearn_mhr import persistence
 
-    part = corpus.select(args.dataset, args.root, side="train", test_fold=args.test_fold,
-                         sample_rate=args.sample_rate, duration=args.duration)
+    part = protocols.standard_split(args.dataset, args.root, side="train", test_fold=args.test_fold,
+                                     test_groups=args.test_groups,
+                                     sample_rate=args.sample_rate, duration=args.duration)
     estimator = build_estimator(args, sample_rate=part.sample_rate)
     out = persistence.check_save_path(args.out)
     classes = np.unique(part.target)
@@ -33,8 +35,9 @@ def run(args) -> int:
         "command": "train",
         "dataset": args.dataset,
         "root": str(args.root),
-        "test_fold": (corpus.DEFAULT_TEST_FOLD if args.test_fold is None else args.test_fold)
+        "test_fold": (protocols.DEFAULT_TEST_FOLD if args.test_fold is None else args.test_fold)
         if args.dataset == "urbansound8k" else None,
+        "test_groups": args.test_groups if args.dataset == "folder" else None,
         "sample_rate": part.sample_rate,
         "duration": part.duration,
         "n_clips": len(part.target),

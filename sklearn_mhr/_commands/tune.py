@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import corpus
-from .params import SHORTCUTS, build_estimator
+from sklearn_mhr._commands import corpus
+from sklearn_mhr._commands.params import SHORTCUTS, build_estimator
+from sklearn_mhr.datasets import protocols
 
 __all__ = ["run"]
 
@@ -23,28 +24,6 @@ def _fixed_parameters(args) -> dict:
              if getattr(args, flag, None) is not None}
     fixed.update(dict(args.params or []))
     return {k: v for k, v in fixed.items() if k not in _NOT_SEARCHED}
-
-
-def _splitter(dataset, part, n_splits, seed):
-    """Cross-validation over the training part, and a description of it."""
-    from sklearn.model_selection import GroupKFold, PredefinedSplit, StratifiedKFold
-
-    if dataset == "urbansound8k":
-        folds = part.fold
-        present = np.unique(folds)
-        if n_splits is None:
-            if len(present) < 2:
-                raise ValueError(f"the training part holds only fold {present[0]}; "
-                                 "cross-validation over folds needs two")
-            return PredefinedSplit(folds), None, f"leave-one-fold-out over folds " \
-                f"{', '.join(map(str, present))}"
-        if n_splits > len(present):
-            raise ValueError(f"--cv {n_splits} needs at least {n_splits} UrbanSound8K folds in "
-                             f"the training part; it holds {len(present)}")
-        return GroupKFold(n_splits), folds, f"{n_splits} groups of whole folds"
-    n_splits = 3 if n_splits is None else n_splits
-    return (StratifiedKFold(n_splits, shuffle=True, random_state=seed), None,
-            f"stratified {n_splits}-fold")
 
 
 @contextlib.contextmanager
@@ -66,7 +45,7 @@ def _study_id(study) -> str:
 
 def _saved_result(model_dir: Path, study) -> dict | None:
     """The metadata of a model saved in `model_dir` by a worker of the same study, if any."""
-    from .. import persistence
+    from sklearn_mhr import persistence
 
     try:
         meta = persistence.read_metadata(model_dir)["metadata"]
@@ -86,20 +65,22 @@ def run(args) -> int:
     """Run (or join) the search, then write the trials, the plots and the best model."""
     import optuna
 
-    from .. import persistence
-    from ..search import default_space_except, save_plots, tune, write_trials_csv
-    from ..search._tune import FINISHED
+    from sklearn_mhr import persistence
+    from sklearn_mhr.search import default_space_except, save_plots, tune, write_trials_csv
+    from sklearn_mhr.search._tune import FINISHED
 
     if args.cv is not None and args.cv < 2:
         raise ValueError(f"--cv must be at least 2, got {args.cv}")
-    part = corpus.select(args.dataset, args.root, side="train", test_fold=args.test_fold,
-                         sample_rate=args.sample_rate, duration=args.duration)
+    part = protocols.standard_split(args.dataset, args.root, side="train", test_fold=args.test_fold,
+                                     test_groups=args.test_groups,
+                                     sample_rate=args.sample_rate, duration=args.duration)
     estimator = build_estimator(args, sample_rate=part.sample_rate)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model_dir = persistence.check_save_path(out / "model") if args.refit else None
     storage = args.storage or str(out / "study.journal")
-    cv, groups, cv_text = _splitter(args.dataset, part, args.cv, estimator.random_state)
+    cv, groups, cv_text = protocols.cross_validation(args.dataset, part, args.cv,
+                                                      estimator.random_state)
     fixed = _fixed_parameters(args)
     print(f"Searching on {len(part.target)} clips of {part.description} "
           f"({len(np.unique(part.target))} classes, {part.sample_rate} Hz), {cv_text}; "

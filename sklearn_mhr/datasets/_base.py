@@ -16,13 +16,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils import Bunch
 
-from sklearn_mhr.datasets.lazy import AudioSequence
-from sklearn_mhr.io import (
-    _check_duration,
-    _check_memory_arg,
-    _check_n_jobs,
-    _check_sample_rate,
-)
+from sklearn_mhr.io.checks import check_duration, check_memory_arg, check_n_jobs, check_sample_rate
+from sklearn_mhr.io.sequence import AudioSequence
 
 __all__ = [
     "Table",
@@ -204,12 +199,12 @@ def check_loader_args(
     sample_rate : int
     duration : float or None
     """
-    sample_rate = _check_sample_rate(sample_rate, allow_none=False)
-    duration = _check_duration(duration)
+    sample_rate = check_sample_rate(sample_rate, allow_none=False)
+    duration = check_duration(duration)
     if not isinstance(lazy, (bool, np.bool_)):
         raise TypeError(f"lazy must be True or False, got {lazy!r}.")
-    _check_memory_arg(memory)
-    _check_n_jobs(n_jobs)
+    check_memory_arg(memory)
+    check_n_jobs(n_jobs)
     return sample_rate, duration
 
 

@@ -10,11 +10,12 @@ events and coloured background noise are added on top.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
+
+from sklearn_mhr._numbers import is_int, is_number
 
 __all__ = ["make_sound_scenes"]
 
@@ -168,14 +169,6 @@ def _clip(label, rng, t, sr, snr_db):
 
 
 def _check_args(n_samples, n_classes, duration, sample_rate, snr_db):
-    def is_int(v):
-        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-    def is_real(v):
-        return (
-            isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
-        )
-
     problems = []
     if not is_int(n_classes) or not 2 <= n_classes <= MAX_CLASSES:
         problems.append(
@@ -187,7 +180,7 @@ def _check_args(n_samples, n_classes, duration, sample_rate, snr_db):
             f"n_samples must be an int >= n_classes ({n_classes}) so that every "
             f"class has a clip, got {n_samples!r}"
         )
-    if not is_real(duration) or duration <= 0:
+    if not is_number(duration, finite=True) or duration <= 0:
         problems.append(
             f"duration must be a positive number of seconds, got {duration!r}"
         )
@@ -196,7 +189,7 @@ def _check_args(n_samples, n_classes, duration, sample_rate, snr_db):
             f"sample_rate must be an int >= 8000 Hz (patterns reach {F_HI:g} Hz), "
             f"got {sample_rate!r}"
         )
-    if not is_real(snr_db):
+    if not is_number(snr_db, finite=True):
         problems.append(f"snr_db must be a finite number of dB, got {snr_db!r}")
     if not problems and round(duration * sample_rate) < 2:
         problems.append(

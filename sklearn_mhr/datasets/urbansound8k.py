@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -11,6 +10,7 @@ import numpy as np
 from sklearn.model_selection import PredefinedSplit
 from sklearn.utils import Bunch
 
+from sklearn_mhr._numbers import is_int
 from sklearn_mhr.datasets._base import (
     check_files_exist,
     check_loader_args,
@@ -58,7 +58,7 @@ Urban Sound Research", ACM Multimedia 2014.
 def _check_folds(folds: Any) -> list[int] | None:
     if folds is None:
         return None
-    if isinstance(folds, numbers.Integral) and not isinstance(folds, bool):
+    if is_int(folds):
         folds = [folds]
     if isinstance(folds, (str, bytes)) or not isinstance(folds, Iterable):
         raise TypeError(
@@ -69,9 +69,7 @@ def _check_folds(folds: Any) -> list[int] | None:
     bad = [
         f
         for f in folds
-        if not isinstance(f, numbers.Integral)
-        or isinstance(f, bool)
-        or not 1 <= f <= N_FOLDS
+        if not is_int(f) or not 1 <= f <= N_FOLDS
     ]
     if bad or not folds:
         raise ValueError(

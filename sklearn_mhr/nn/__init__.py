@@ -1,11 +1,11 @@
 """Torch modules of the multi-head relevance network."""
 
-from .backends import CNNLSTM, FCNN, LightCNN
-from .cosgauss import CosGaussFilterbank
-from .frontend import CosGaussFrontEnd, fft_energy, time_energy
-from .mel import LogMelFrontEnd
-from .network import BACK_ENDS, FRONT_ENDS, MHRNet
-from .relevance import MultiHeadRelevance, RelevanceHead, band_edges
+from sklearn_mhr.nn.backends import CNNLSTM, FCNN, LightCNN
+from sklearn_mhr.nn.cosgauss import CosGaussFilterbank
+from sklearn_mhr.nn.frontend import CosGaussFrontEnd, fft_energy, time_energy
+from sklearn_mhr.nn.mel import LogMelFrontEnd
+from sklearn_mhr.nn.network import BACK_ENDS, FRONT_ENDS, MHRNet
+from sklearn_mhr.nn.relevance import MultiHeadRelevance, RelevanceHead, band_edges
 
 __all__ = [
     "BACK_ENDS", "CNNLSTM", "CosGaussFilterbank", "CosGaussFrontEnd", "FCNN", "FRONT_ENDS",

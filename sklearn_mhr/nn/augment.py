@@ -35,7 +35,8 @@ class MapMasking(nn.Module):
 
     def __init__(self, freq_width: int, time_width: int, n_masks: int = 2):
         super().__init__()
-        self.freq_width, self.time_width, self.n_masks = int(freq_width), int(time_width), int(n_masks)
+        self.freq_width, self.time_width = int(freq_width), int(time_width)
+        self.n_masks = int(n_masks)
 
     def _mask(self, size: int, width: int, batch: int, device) -> torch.Tensor:
         """(batch, size) boolean: union of n_masks random spans of at most `width`."""
@@ -48,7 +49,8 @@ class MapMasking(nn.Module):
         return mask
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.n_masks == 0 or (self.freq_width == 0 and self.time_width == 0):
+        off = self.n_masks == 0 or (self.freq_width == 0 and self.time_width == 0)
+        if not self.training or off:
             return x
         batch, n_filters, n_frames = x.shape
         mask = torch.zeros_like(x, dtype=torch.bool)

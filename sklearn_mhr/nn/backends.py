@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .ops import deltas, minmax_scale, standardize
+from sklearn_mhr.nn.ops import deltas, minmax_scale, standardize
 
 __all__ = ["LightCNN", "FCNN", "CNNLSTM"]
 
@@ -100,7 +100,8 @@ class FCNN(nn.Module):
                        ChannelAttention(c_out), _pool()]
             c_in = c_out
         self.stages = nn.Sequential(*layers)
-        self.classify = nn.Sequential(nn.Dropout(dropout), nn.Conv2d(c_in, n_classes, 1, bias=False),
+        self.classify = nn.Sequential(nn.Dropout(dropout),
+                                      nn.Conv2d(c_in, n_classes, 1, bias=False),
                                       nn.BatchNorm2d(n_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -134,7 +135,8 @@ class CNNLSTM(nn.Module):
         super().__init__()
         self.blocks = nn.Sequential(*_conv_bn_relu(1, width), _pool(),
                                     *_conv_bn_relu(width, 2 * width), _pool())
-        pooled_filters = -(-(-(-n_filters // 2)) // 2)
+        half = -(-n_filters // 2)  # rows after each of the two poolings, rounded up
+        pooled_filters = -(-half // 2)
         self.lstm = nn.LSTM(2 * width * pooled_filters, 4 * width, batch_first=True,
                             bidirectional=True)
         self.dropout = nn.Dropout(dropout)

@@ -32,7 +32,7 @@ COMPRESSIONS = ("relative", "log", "pcen")
 
 
 def _floor(energy: torch.Tensor, floor: float) -> torch.Tensor:
-    """``floor`` times each clip's loudest bin, (batch, 1, 1); the smallest normal number for silence."""
+    """``floor`` times each clip's loudest bin, (batch, 1, 1); the smallest normal for silence."""
     peak = energy.amax(dim=(1, 2), keepdim=True)
     return (floor * peak).clamp_min(torch.finfo(energy.dtype).tiny)
 

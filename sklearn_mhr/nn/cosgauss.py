@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .melscale import mel_frequencies
+from sklearn_mhr.nn.melscale import mel_frequencies
 
 __all__ = ["CosGaussFilterbank", "INITS", "RANDOM_LOGIT_RANGE"]
 
@@ -138,9 +138,3 @@ class CosGaussFilterbank(nn.Module):
         with torch.no_grad():
             mag = torch.fft.rfft(self.filters().double(), n=n_fft).abs()
         return np.fft.rfftfreq(n_fft, 1.0 / self.sample_rate), mag.cpu().numpy()
-
-    def get_config(self) -> dict:
-        """Arguments that rebuild this filterbank (weights apart)."""
-        return dict(n_filters=self.n_filters, kernel_size=self.kernel_size,
-                    sample_rate=self.sample_rate, init=self.init,
-                    learn_bandwidth=self.learn_bandwidth, f_min=self.f_min)

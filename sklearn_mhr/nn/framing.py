@@ -1,4 +1,4 @@
-"""Cutting waveforms into Hamming-weighted frames."""
+"""Cutting waveforms into overlapping frames (the front ends weight them with their window)."""
 
 from __future__ import annotations
 

@@ -20,9 +20,9 @@ import scipy.fft
 import torch
 from torch import nn
 
-from .compression import Compression
-from .cosgauss import CosGaussFilterbank
-from .framing import frame_signal
+from sklearn_mhr.nn.compression import Compression
+from sklearn_mhr.nn.cosgauss import CosGaussFilterbank
+from sklearn_mhr.nn.framing import frame_signal
 
 __all__ = ["CosGaussFrontEnd", "fft_energy", "fft_gain", "time_energy", "fft_length", "PATHS"]
 
@@ -68,13 +68,16 @@ def fft_gain(kernels: torch.Tensor, win_length: int, n_fft: int) -> torch.Tensor
     k = kernels.shape[-1]
     if n_fft < win_length + k - 1:
         raise ValueError(
-            f"n_fft must be at least win_length + kernel_size - 1 = {win_length + k - 1}, got {n_fft}"
+            f"n_fft must be at least win_length + kernel_size - 1 = {win_length + k - 1}, "
+            f"got {n_fft}"
         )
     gain = _rfft_power(kernels, n_fft)
-    return gain * (_one_sided_weights(n_fft, gain.dtype, gain.device) / (n_fft * (win_length - k + 1)))
+    weights = _one_sided_weights(n_fft, gain.dtype, gain.device)
+    return gain * (weights / (n_fft * (win_length - k + 1)))
 
 
-def fft_energy(frames: torch.Tensor, kernels: torch.Tensor, n_fft: int | None = None) -> torch.Tensor:
+def fft_energy(frames: torch.Tensor, kernels: torch.Tensor,
+               n_fft: int | None = None) -> torch.Tensor:
     """Mean squared output of the full convolution of each frame with each kernel.
 
     Parameters
@@ -93,7 +96,12 @@ def fft_energy(frames: torch.Tensor, kernels: torch.Tensor, n_fft: int | None = 
     """
     win = frames.shape[-1]
     n_fft = fft_length(win, kernels.shape[-1]) if n_fft is None else int(n_fft)
-    return _rfft_power(frames, n_fft) @ fft_gain(kernels, win, n_fft).T
+    return _filtered_power(frames, fft_gain(kernels, win, n_fft).T, n_fft)
+
+
+def _filtered_power(frames: torch.Tensor, gain_t: torch.Tensor, n_fft: int) -> torch.Tensor:
+    """`fft_energy` with the kernels' `fft_gain` computed once, transposed: ``gain_t``."""
+    return _rfft_power(frames, n_fft) @ gain_t
 
 
 def time_energy(frames: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
@@ -116,7 +124,8 @@ class CosGaussFrontEnd(nn.Module):
     sample_rate : float
         Sample rate in Hz.
     win_length, hop_length, kernel_size : int
-        Frame length, hop and kernel taps, in samples (``kernel_size < win_length``).
+        Frame length, hop and kernel taps, in samples (``kernel_size < win_length``;
+        required, though every front end's constructor takes the same arguments).
     path : {"fft", "time"}, default="fft"
         How energies are computed (module docstring).
     init, learn_bandwidth, f_min
@@ -140,15 +149,18 @@ class CosGaussFrontEnd(nn.Module):
     ``forward``: (batch, n_samples) -> (batch, n_filters, n_frames).
     """
 
-    def __init__(self, n_filters, sample_rate, win_length, hop_length, kernel_size, *,
+    def __init__(self, n_filters, sample_rate, win_length, hop_length, kernel_size=None, *,
                  path="fft", init="mel", learn_bandwidth=False, f_min=0.0,
                  compression="relative", top_db=80.0, eps=1e-6, chunk_samples=2**20):
         super().__init__()
         if path not in PATHS:
             raise ValueError(f"path must be one of {PATHS}, got {path!r}")
+        if kernel_size is None:
+            raise ValueError("kernel_size is required by the learnable front end")
         if not 0 < kernel_size < win_length:
             raise ValueError(
-                f"kernel_size must be between 1 and win_length - 1 = {win_length - 1}, got {kernel_size}"
+                f"kernel_size must be between 1 and win_length - 1 = {win_length - 1}, "
+                f"got {kernel_size}"
             )
         self.filterbank = CosGaussFilterbank(n_filters, kernel_size, sample_rate, init=init,
                                              learn_bandwidth=learn_bandwidth, f_min=f_min)
@@ -157,21 +169,30 @@ class CosGaussFrontEnd(nn.Module):
         self.compression = Compression(compression, n_filters, top_db=top_db, eps=eps)
         self.normalize_kernels = compression != "log"
         self.n_fft = fft_length(self.win_length, kernel_size)
-        self.register_buffer("window", torch.as_tensor(np.hamming(self.win_length), dtype=torch.float32))
+        window = torch.as_tensor(np.hamming(self.win_length), dtype=torch.float32)
+        self.register_buffer("window", window)
 
     @property
     def n_filters(self) -> int:
         return self.filterbank.n_filters
 
+    def centre_frequencies(self) -> np.ndarray:
+        """Current centre frequencies of the filters in Hz, sorted."""
+        return self.filterbank.centre_frequencies()
+
+    def initial_centre_frequencies(self) -> np.ndarray:
+        """Centre frequencies in Hz at initialisation, sorted."""
+        return self.filterbank.initial_centre_frequencies()
+
     def kernels(self) -> torch.Tensor:
-        """The kernels applied to frames: the filterbank's, at unit energy unless ``compression="log"``."""
+        """The filterbank's kernels, at unit energy unless ``compression="log"``."""
         kernels = self.filterbank.filters()
         if self.normalize_kernels:
             kernels = kernels / kernels.norm(dim=1, keepdim=True)
         return kernels
 
     def energy(self, x: torch.Tensor) -> torch.Tensor:
-        """Filterbank energies before compression, (batch, n_samples) -> (batch, n_filters, n_frames)."""
+        """Energies before compression: (batch, n_samples) -> (batch, n_filters, n_frames)."""
         frames = frame_signal(x, self.win_length, self.hop_length)
         kernels = self.kernels()
         batch, n = frames.shape[:2]
@@ -185,7 +206,7 @@ class CosGaussFrontEnd(nn.Module):
         for start in range(0, n, step):
             windowed = frames[:, start:start + step] * self.window
             if self.path == "fft":
-                chunks.append(_rfft_power(windowed, self.n_fft) @ gain_t)
+                chunks.append(_filtered_power(windowed, gain_t, self.n_fft))
             else:
                 chunks.append(time_energy(windowed, kernels))
         energy = chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)

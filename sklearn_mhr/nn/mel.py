@@ -6,9 +6,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .compression import Compression
-from .framing import frame_signal
-from .melscale import mel_filter_matrix
+from sklearn_mhr.nn.compression import Compression
+from sklearn_mhr.nn.framing import frame_signal
+from sklearn_mhr.nn.melscale import mel_filter_matrix, mel_frequencies
 
 __all__ = ["LogMelFrontEnd"]
 
@@ -28,6 +28,13 @@ class LogMelFrontEnd(nn.Module):
         Sample rate in Hz.
     win_length, hop_length : int
         Frame length and hop in samples; the DFT length is ``win_length``.
+    kernel_size : int, optional
+        Unused: the constructor takes the arguments of every front end
+        (``FRONT_ENDS`` builds them all alike).
+    path : {"fft"}, default="fft"
+        The only computation of this front end.
+    init, learn_bandwidth
+        Unused: the mel filters are fixed.
     f_min : float, default=0.0
         Lowest band edge in Hz.
     compression : {"relative", "log", "pcen"}, default="relative"
@@ -41,17 +48,28 @@ class LogMelFrontEnd(nn.Module):
     ``forward``: (batch, n_samples) -> (batch, n_filters, n_frames).
     """
 
-    def __init__(self, n_filters, sample_rate, win_length, hop_length, *, f_min=0.0,
+    def __init__(self, n_filters, sample_rate, win_length, hop_length, kernel_size=None, *,
+                 path="fft", init="mel", learn_bandwidth=False, f_min=0.0,
                  compression="relative", top_db=80.0, eps=1e-6):
         super().__init__()
+        if path != "fft":
+            raise ValueError(f"the mel front end has a single path, 'fft'; got path={path!r}")
         self.n_filters = int(n_filters)
         self.sample_rate = float(sample_rate)
         self.win_length, self.hop_length = int(win_length), int(hop_length)
+        self.f_min = float(f_min)
         self.compression = Compression(compression, self.n_filters, top_db=top_db, eps=eps)
         mel = mel_filter_matrix(self.n_filters, self.win_length, self.sample_rate, f_min)
         # power spectrum / win_length is a per-sample energy, comparable to CosGaussFrontEnd
         self.register_buffer("mel_t", torch.as_tensor(mel.T / self.win_length, dtype=torch.float32))
-        self.register_buffer("window", torch.as_tensor(np.hamming(self.win_length), dtype=torch.float32))
+        window = torch.as_tensor(np.hamming(self.win_length), dtype=torch.float32)
+        self.register_buffer("window", window)
+
+    def centre_frequencies(self) -> np.ndarray:
+        """Centre frequencies of the mel bands in Hz."""
+        return mel_frequencies(self.n_filters + 2, self.f_min, self.sample_rate / 2)[1:-1]
+
+    initial_centre_frequencies = centre_frequencies
 
     def energy(self, x: torch.Tensor) -> torch.Tensor:
         """Mel energies before compression, (batch, n_samples) -> (batch, n_filters, n_frames)."""

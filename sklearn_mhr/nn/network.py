@@ -5,11 +5,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .backends import CNNLSTM, FCNN, LightCNN
-from .frontend import CosGaussFrontEnd
-from .mel import LogMelFrontEnd
-from .augment import MapMasking
-from .relevance import MultiHeadRelevance
+from sklearn_mhr.nn.augment import MapMasking
+from sklearn_mhr.nn.backends import CNNLSTM, FCNN, LightCNN
+from sklearn_mhr.nn.frontend import CosGaussFrontEnd
+from sklearn_mhr.nn.mel import LogMelFrontEnd
+from sklearn_mhr.nn.relevance import MultiHeadRelevance
 
 __all__ = ["MHRNet", "FRONT_ENDS", "BACK_ENDS"]
 
@@ -39,10 +39,10 @@ class MHRNet(nn.Module):
         Learnable filterbank or fixed log-mel (the baseline).
     n_filters : int, default=80
         Filters (or mel bands).
-    path : {"fft", "time"}, default="fft"
-        How the learnable front end computes energies.
-    init : {"mel", "uniform", "random"}, default="mel"
-        Initial centre frequencies of the learnable filters.
+    front_end_path : {"fft", "time"}, default="fft"
+        How the learnable front end computes energies (its ``path``).
+    filter_init : {"mel", "uniform", "random"}, default="mel"
+        Initial centre frequencies of the learnable filters (its ``init``).
     learn_bandwidth : bool, default=False
         Learn filter widths independently of their centres.
     compression : {"relative", "log", "pcen"}, default="relative"
@@ -53,8 +53,8 @@ class MHRNet(nn.Module):
     n_heads : int, default=2
         Relevance heads; 0 turns relevance weighting off.
     context, head_hidden, head_activation, relevance_scaling
-        Passed to :class:`~sklearn_mhr.nn.relevance.MultiHeadRelevance`
-        (``relevance_scaling`` as its ``scaling``).
+        Passed to :class:`~sklearn_mhr.nn.relevance.MultiHeadRelevance` as its
+        ``context``, ``hidden``, ``activation`` and ``scaling``.
     back_end : {"light", "fcnn", "cnn_lstm"}, default="light"
         Classifier on top of the map.
     back_end_width : int, default=16
@@ -68,10 +68,16 @@ class MHRNet(nn.Module):
     Shapes
     ------
     ``forward``: (batch, n_samples) -> (batch, n_classes).
+
+    Notes
+    -----
+    The parameters carry the names of the estimator's, so that
+    :class:`~sklearn_mhr.MHRAudioClassifier` passes its own through unchanged;
+    this constructor is the one place where they take the names of the parts.
     """
 
     def __init__(self, n_classes, sample_rate, win_length, hop_length, kernel_size, *,
-                 front_end="cosgauss", n_filters=80, path="fft", init="mel",
+                 front_end="cosgauss", n_filters=80, front_end_path="fft", filter_init="mel",
                  learn_bandwidth=False, compression="relative", top_db=80.0, n_heads=2,
                  context=10, head_hidden=50, head_activation="sigmoid", relevance_scaling="none",
                  back_end="light", back_end_width=16, dropout=0.2, freq_mask_width=0,
@@ -79,14 +85,10 @@ class MHRNet(nn.Module):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
         back_cls = _lookup(BACK_ENDS, "back_end", back_end)
-        compress = dict(compression=compression, top_db=top_db)
-        if front_cls is CosGaussFrontEnd:
-            self.front_end = CosGaussFrontEnd(n_filters, sample_rate, win_length, hop_length,
-                                              kernel_size, path=path, init=init,
-                                              learn_bandwidth=learn_bandwidth, **compress)
-        else:
-            self.front_end = LogMelFrontEnd(n_filters, sample_rate, win_length, hop_length,
-                                            **compress)
+        self.front_end = front_cls(n_filters, sample_rate, win_length, hop_length, kernel_size,
+                                   path=front_end_path, init=filter_init,
+                                   learn_bandwidth=learn_bandwidth, compression=compression,
+                                   top_db=top_db)
         self.relevance = (
             MultiHeadRelevance(n_filters, n_heads, context=context, hidden=head_hidden,
                                activation=head_activation, scaling=relevance_scaling)

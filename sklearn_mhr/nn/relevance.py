@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .context_mlp import context_mlp
-from .ops import minmax_scale
+from sklearn_mhr.nn.context_mlp import context_mlp
+from sklearn_mhr.nn.ops import minmax_scale
 
 __all__ = ["RelevanceHead", "MultiHeadRelevance", "band_edges", "ACTIVATIONS", "SCALINGS"]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import optuna
 
-from ._objective import STEPS_PER_FOLD
+from sklearn_mhr._numbers import is_int
+from sklearn_mhr.search._objective import STEPS_PER_FOLD
 
 __all__ = ["FoldWarmupPruner"]
 
@@ -26,8 +27,7 @@ class FoldWarmupPruner(optuna.pruners.BasePruner):
     """
 
     def __init__(self, pruner: optuna.pruners.BasePruner, warmup_epochs: int = 3):
-        if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, int) \
-                or warmup_epochs < 0:
+        if not is_int(warmup_epochs) or warmup_epochs < 0:
             raise ValueError(f"warmup_epochs must be an integer >= 0, got {warmup_epochs!r}")
         self.pruner = pruner
         self.warmup_epochs = warmup_epochs

@@ -13,11 +13,12 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils import column_or_1d
 
-from .._threads import torch_threads
-from ._objective import CVObjective
-from ._pruner import FoldWarmupPruner
-from ._space import default_space
-from ._storage import fail_dead_local_trials, make_storage
+from sklearn_mhr._numbers import is_int
+from sklearn_mhr._skorch import torch_threads
+from sklearn_mhr.search._objective import CVObjective
+from sklearn_mhr.search._pruner import FoldWarmupPruner
+from sklearn_mhr.search._space import default_space
+from sklearn_mhr.search._storage import fail_dead_local_trials, make_storage
 
 __all__ = ["FINISHED", "SearchResult", "available_cores", "tune"]
 
@@ -95,7 +96,7 @@ class SearchResult:
 def _check_count(name: str, value, *, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not is_int(value) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 

@@ -16,29 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from sklearn_mhr.io import (
-    _as_paths,
-    _check_duration,
-    _check_memory_arg,
-    _check_offset,
-    _check_sample_rate,
-    _file_stamp,
-    _map_clips,
-    read_audio,
+from sklearn_mhr._numbers import is_int
+from sklearn_mhr.io.checks import (
+    as_paths,
+    check_duration,
+    check_memory_arg,
+    check_offset,
+    check_sample_rate,
 )
+from sklearn_mhr.io.read import file_stamp, map_clips, read_clip
 
 __all__ = ["AudioSequence"]
-
-
-def _read_clip(
-    path: str,
-    sample_rate: int,
-    duration: float | None,
-    offset: float,
-    stamp: tuple[int, int] | None,
-) -> np.ndarray:
-    """Decode one clip; `stamp` only keys the on-disk cache."""
-    return read_audio(path, sample_rate=sample_rate, duration=duration, offset=offset)
 
 
 def _per_clip(value: Any, n: int, *, name: str, check) -> np.ndarray | None:
@@ -121,16 +109,16 @@ class AudioSequence:
     ndim = 1
 
     def __init__(self, paths, *, sample_rate, duration=None, offset=None, memory=None):
-        self.paths = _as_paths(paths, name="paths")
+        self.paths = as_paths(paths, name="paths")
         n = self.paths.shape[0]
-        self.sample_rate = _check_sample_rate(sample_rate, allow_none=False)
-        self.durations = _per_clip(duration, n, name="duration", check=_check_duration)
+        self.sample_rate = check_sample_rate(sample_rate, allow_none=False)
+        self.durations = _per_clip(duration, n, name="duration", check=check_duration)
         self._duration = _common(self.durations)
         if isinstance(duration, numbers.Real):
             self._duration = float(duration)
-        offsets = _per_clip(offset, n, name="offset", check=_check_offset)
+        offsets = _per_clip(offset, n, name="offset", check=check_offset)
         self.offsets = np.zeros(n) if offsets is None else offsets
-        _check_memory_arg(memory)
+        check_memory_arg(memory)
         self.memory = memory
         self._reader = None
 
@@ -185,15 +173,15 @@ class AudioSequence:
     def _clip_args(self, i: int) -> tuple:
         duration = None if self.durations is None else float(self.durations[i])
         path = self.paths[i]
-        stamp = _file_stamp(path) if self.memory is not None else None
+        stamp = file_stamp(path) if self.memory is not None else None
         return (path, self.sample_rate, duration, float(self.offsets[i]), stamp)
 
     def _get_reader(self):
         if self._reader is None:
             if self.memory is None:
-                self._reader = _read_clip
+                self._reader = read_clip
             else:
-                self._reader = _check_memory_arg(self.memory).cache(_read_clip)
+                self._reader = check_memory_arg(self.memory).cache(read_clip)
         return self._reader
 
     def _subset(self, index: np.ndarray | slice) -> AudioSequence:
@@ -219,7 +207,7 @@ class AudioSequence:
                 raise IndexError(
                     f"AudioSequence is 1-D; got the multi-dimensional index {key!r}."
                 )
-        if isinstance(key, numbers.Integral) and not isinstance(key, (bool, np.bool_)):
+        if is_int(key):
             n = len(self)
             i = int(key)
             if not -n <= i < n:
@@ -277,7 +265,7 @@ class AudioSequence:
         """
         reader = self._get_reader()
         jobs = [self._clip_args(i) for i in range(len(self))]
-        clips = _map_clips(reader, jobs, n_jobs=n_jobs, verbose=verbose)
+        clips = map_clips(reader, jobs, n_jobs=n_jobs, verbose=verbose)
         if self.duration is not None:
             if not clips:
                 n_samples = round(self.duration * self.sample_rate)

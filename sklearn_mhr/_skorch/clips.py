@@ -8,9 +8,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ._validation import check_clip
+from sklearn_mhr._inputs import check_clip
+from sklearn_mhr._skorch.threads import torch_threads
 
-__all__ = ["ClipDataset", "collate_tiled", "collate_cropped", "inference_batches"]
+__all__ = ["ClipDataset", "apply_in_batches", "collate_cropped", "collate_tiled",
+           "inference_batches"]
 
 
 class ClipDataset(Dataset):
@@ -21,14 +23,14 @@ class ClipDataset(Dataset):
     clips : sequence
         ``clips[i]`` is a 1-D array of samples; lazy sequences are decoded here,
         so in DataLoader workers when there are any.
-    targets : ndarray of int, optional
+    targets : ndarray of int
         Class index of every clip of ``clips``.
     indices : ndarray of int, optional
         Positions in ``clips`` that make up this dataset (all by default);
         errors name the position in ``clips``.
     """
 
-    def __init__(self, clips, targets=None, indices=None):
+    def __init__(self, clips, targets, indices=None):
         self.clips = clips
         self.targets = targets
         self.indices = np.arange(len(clips)) if indices is None else np.asarray(indices)
@@ -39,8 +41,7 @@ class ClipDataset(Dataset):
     def __getitem__(self, i):
         index = int(self.indices[i])
         wave = torch.from_numpy(check_clip(self.clips[index], index))
-        target = -1 if self.targets is None else int(self.targets[index])
-        return wave, target
+        return wave, int(self.targets[index])
 
 
 def collate_tiled(batch):
@@ -91,4 +92,26 @@ def inference_batches(clips, batch_size: int, chunk_batches: int = 8):
         for group in by_length.values():
             for b in range(0, len(group), batch_size):
                 part = group[b:b + batch_size]
-                yield np.array([i for i, _ in part]), torch.from_numpy(np.stack([w for _, w in part]))
+                waves = torch.from_numpy(np.stack([w for _, w in part]))
+                yield np.array([i for i, _ in part]), waves
+
+
+def apply_in_batches(module, clips, fn, batch_size: int, n_threads=None) -> list:
+    """``fn(module, waveforms)`` for every clip, in evaluation mode and without gradients.
+
+    Returns one output per clip, in input order. On the CPU clips go one at a
+    time whatever ``batch_size`` says: BLAS picks kernels by matrix size, so a
+    batched clip can differ from the same clip alone in the last bits, and
+    single clips cost no more there. On a GPU clips are batched with others of
+    the same length only, so nothing is padded.
+    """
+    device = next(module.parameters()).device
+    module.eval()
+    outputs = [None] * len(clips)
+    batch_size = batch_size if device.type == "cuda" else 1
+    with torch_threads(n_threads), torch.no_grad():
+        for positions, waves in inference_batches(clips, batch_size):
+            result = fn(module, waves.to(device))
+            for j, i in enumerate(positions):
+                outputs[i] = result[j]
+    return outputs

@@ -1,0 +1,92 @@
+"""Checks on MHRAudioClassifier's constructor parameters, with the error texts.
+
+Valid option names come from where each option is implemented (the network's
+registries, the optimizers and schedules of the skorch glue), so they are
+defined once.
+"""
+
+from __future__ import annotations
+
+from sklearn_mhr._lengths import sample_lengths
+from sklearn_mhr._numbers import is_int, is_number
+from sklearn_mhr._skorch import LR_SCHEDULES, OPTIMIZERS
+from sklearn_mhr.nn import BACK_ENDS, FRONT_ENDS
+from sklearn_mhr.nn.compression import COMPRESSIONS
+from sklearn_mhr.nn.cosgauss import INITS
+from sklearn_mhr.nn.frontend import PATHS
+from sklearn_mhr.nn.relevance import ACTIVATIONS, SCALINGS
+
+__all__ = ["CHOICES", "check_params"]
+
+#: valid values of each option parameter, in the order the docs list them
+CHOICES = {
+    "front_end": tuple(FRONT_ENDS),
+    "front_end_path": PATHS,
+    "compression": COMPRESSIONS,
+    "filter_init": INITS,
+    "head_activation": ACTIVATIONS,
+    "relevance_scaling": SCALINGS,
+    "back_end": tuple(BACK_ENDS),
+    "optimizer": tuple(OPTIMIZERS),
+    "lr_schedule": LR_SCHEDULES,
+}
+
+
+def check_params(est) -> None:
+    """Check every constructor parameter; raise one ValueError listing all problems."""
+    p = est.get_params(deep=False)
+    problems = []
+
+    def need(name, ok, what):
+        if not ok:
+            problems.append(f"{name} must be {what}, got {p[name]!r}")
+
+    for name, choices in CHOICES.items():
+        need(name, p[name] in choices, f"one of {list(choices)}")
+    for name in ("sample_rate", "window_duration", "hop_duration", "kernel_duration", "lr",
+                 "filter_lr_factor", "top_db"):
+        need(name, is_number(p[name]) and p[name] > 0, "a positive number")
+    for name in ("n_filters", "head_hidden", "back_end_width", "max_epochs", "batch_size",
+                 "patience",
+                 "restart_period"):
+        need(name, is_int(p[name]) and p[name] >= 1, "a positive integer")
+    for name in ("n_heads", "context", "n_workers", "freq_mask_width", "time_mask_width",
+                 "n_masks"):
+        need(name, is_int(p[name]) and p[name] >= 0, "a non-negative integer")
+    need("momentum", is_number(p["momentum"]) and 0 <= p["momentum"] < 1, "in [0, 1)")
+    need("mixup_alpha", is_number(p["mixup_alpha"]) and p["mixup_alpha"] >= 0, "a number >= 0")
+    need("random_crop", p["random_crop"] is None
+         or (is_number(p["random_crop"]) and p["random_crop"] > 0), "None or a positive number")
+    need("dropout", is_number(p["dropout"]) and 0 <= p["dropout"] < 1, "in [0, 1)")
+    need("weight_decay", is_number(p["weight_decay"]) and p["weight_decay"] >= 0, "a number >= 0")
+    need("validation_fraction", p["validation_fraction"] is None
+         or (is_number(p["validation_fraction"]) and 0 < p["validation_fraction"] < 1),
+         "None or a number in (0, 1)")
+    need("n_threads", p["n_threads"] is None or (is_int(p["n_threads"]) and p["n_threads"] >= 1),
+         "None or a positive integer")
+    need("device", isinstance(p["device"], str) and (
+        p["device"] in ("auto", "cpu") or p["device"].startswith("cuda")),
+         "'auto', 'cpu' or 'cuda[:N]'")
+    if is_int(p["n_heads"]) and is_int(p["n_filters"]) and p["n_heads"] > p["n_filters"] >= 1:
+        problems.append(
+            f"n_heads must not exceed n_filters (each head needs at least one filter), "
+            f"got n_heads={p['n_heads']} and n_filters={p['n_filters']}"
+        )
+    if p["front_end"] == "mel" and p["front_end_path"] == "time":
+        problems.append("front_end_path='time' applies to front_end='cosgauss' only; "
+                        "the mel front end has a single path")
+    if not problems:
+        sr = p["sample_rate"]
+        win, _, kernel = sample_lengths(sr, p["window_duration"], p["hop_duration"],
+                                        p["kernel_duration"])
+        if win < 2:
+            problems.append(f"window_duration={p['window_duration']} s is under two samples at "
+                            f"sample_rate={sr}")
+        elif p["front_end"] == "cosgauss" and kernel >= win:
+            problems.append(
+                f"kernel_duration={p['kernel_duration']} s ({kernel} taps) must be shorter than "
+                f"window_duration={p['window_duration']} s ({win} samples); keep kernels well "
+                "under half the window"
+            )
+    if problems:
+        raise ValueError(f"Invalid parameters for {type(est).__name__}: " + "; ".join(problems))

@@ -1,0 +1,35 @@
+"""The skorch glue of :class:`~sklearn_mhr.MHRAudioClassifier`.
+
+``clips``: the torch Dataset of clips, the collate functions and inference
+batching; ``net``: the NeuralNet subclass, the optimizers and the cosine
+schedule; ``build``: the one way to build a net from the estimator's
+parameters; ``threads``: torch's thread count for a block.
+"""
+
+from sklearn_mhr._skorch.build import (
+    LR_SCHEDULES,
+    base_seed,
+    can_continue,
+    fitted_attributes,
+    module_params,
+    resolve_device,
+    restart_learning_rates,
+    seeded_rng,
+    start_net,
+)
+from sklearn_mhr._skorch.clips import (
+    ClipDataset,
+    apply_in_batches,
+    collate_cropped,
+    collate_tiled,
+    inference_batches,
+)
+from sklearn_mhr._skorch.net import OPTIMIZERS, CosineSchedule, MixupNet
+from sklearn_mhr._skorch.threads import torch_threads
+
+__all__ = [
+    "LR_SCHEDULES", "OPTIMIZERS", "ClipDataset", "CosineSchedule", "MixupNet",
+    "apply_in_batches", "base_seed", "can_continue", "collate_cropped", "collate_tiled",
+    "fitted_attributes", "inference_batches", "module_params", "resolve_device",
+    "restart_learning_rates", "seeded_rng", "start_net", "torch_threads",
+]

@@ -1,0 +1,169 @@
+"""From an estimator's parameters to its skorch net: build, continue, restart, read back.
+
+The one way to make the net of an :class:`~sklearn_mhr.MHRAudioClassifier`
+is :func:`start_net`; ``fit``, ``partial_fit`` and ``persistence.load`` all
+call it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+
+import numpy as np
+import torch
+from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.helper import predefined_split
+
+from sklearn_mhr._lengths import sample_lengths
+from sklearn_mhr._skorch.clips import collate_cropped, collate_tiled
+from sklearn_mhr._skorch.net import OPTIMIZERS, CosineSchedule, MixupNet
+from sklearn_mhr.nn import MHRNet
+
+__all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "fitted_attributes", "module_params",
+           "resolve_device", "restart_learning_rates", "seeded_rng", "start_net"]
+
+#: values of the estimator's ``lr_schedule``
+LR_SCHEDULES = ("constant", "cosine", "warm_restarts")
+
+# MHRNet's arguments that are the estimator's parameters of the same name
+_SHARED = [name for name, p in inspect.signature(MHRNet).parameters.items()
+           if p.kind is p.KEYWORD_ONLY]
+
+
+@contextlib.contextmanager
+def seeded_rng(seed: int, device: str):
+    """Seed a private copy of torch's generator (and CUDA's, on a GPU) for the block."""
+    with torch.random.fork_rng(devices=[torch.device(device)] if device.startswith("cuda") else []):
+        torch.manual_seed(seed)
+        yield
+
+
+def base_seed(random_state) -> int:
+    """The torch seed a fit starts from, drawn from ``random_state``."""
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def resolve_device(device: str) -> str:
+    """The torch device for an estimator's ``device`` parameter ("auto": CUDA when present)."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but CUDA is not available; use 'cpu' or 'auto'")
+    return device
+
+
+def module_params(est, n_classes: int) -> dict:
+    """Arguments of the :class:`~sklearn_mhr.nn.MHRNet` that ``est`` describes."""
+    lengths = sample_lengths(est.sample_rate, est.window_duration, est.hop_duration,
+                             est.kernel_duration)
+    return dict(n_classes=n_classes, sample_rate=float(est.sample_rate), **lengths._asdict(),
+                **{name: getattr(est, name) for name in _SHARED})
+
+
+def _schedule_callbacks(est) -> list:
+    """The learning-rate schedule as skorch callbacks (empty for a constant rate)."""
+    if est.lr_schedule == "warm_restarts":
+        return [("lr_schedule", LRScheduler(
+            policy=torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,
+            T_0=est.restart_period, T_mult=2, step_every="epoch"))]
+    if est.lr_schedule == "cosine":
+        return [("lr_schedule", CosineSchedule(est.max_epochs))]
+    if est.lr_schedule == "constant":
+        return []
+    raise ValueError(f"lr_schedule must be one of {list(LR_SCHEDULES)}, got {est.lr_schedule!r}")
+
+
+def _schedule_kind(callbacks) -> list:
+    """A schedule among skorch callbacks, as its class and warm-restart period."""
+    return [(type(cb), getattr(cb, "kwargs", {}).get("T_0"))
+            for name, cb in callbacks or [] if name == "lr_schedule"]
+
+
+def _group_rates(est) -> list[tuple[str, float]]:
+    """Peak learning rate of each optimizer parameter group, in skorch's order."""
+    if est.front_end == "cosgauss" and est.filter_lr_factor != 1:
+        return [("front_end.filterbank.*", est.lr * est.filter_lr_factor), ("*", est.lr)]
+    return [("*", est.lr)]
+
+
+def _build_net(est, n_classes: int, device: str, valid_set) -> MixupNet:
+    callbacks, train_split = [], None
+    if valid_set is not None:
+        train_split = predefined_split(valid_set)
+        callbacks.append(("early_stopping", EarlyStopping(patience=est.patience, load_best=True)))
+    callbacks += _schedule_callbacks(est)
+    optimizer_args = {"optimizer__weight_decay": est.weight_decay}
+    if est.optimizer == "sgd":
+        optimizer_args["optimizer__momentum"] = est.momentum
+    groups = _group_rates(est)
+    if len(groups) > 1:
+        optimizer_args["optimizer__param_groups"] = [(groups[0][0], {"lr": groups[0][1]})]
+    collate = collate_tiled
+    if est.random_crop is not None:
+        collate = functools.partial(collate_cropped,
+                                    n_samples=max(1, round(est.random_crop * est.sample_rate)))
+    workers = dict(num_workers=est.n_workers, persistent_workers=est.n_workers > 0)
+    return MixupNet(
+        MHRNet, criterion=torch.nn.CrossEntropyLoss, optimizer=OPTIMIZERS[est.optimizer],
+        lr=est.lr, mixup_alpha=est.mixup_alpha, **optimizer_args,
+        max_epochs=est.max_epochs, batch_size=est.batch_size,
+        iterator_train__shuffle=True, iterator_train__collate_fn=collate,
+        iterator_valid__collate_fn=collate_tiled,
+        **{f"iterator_train__{k}": v for k, v in workers.items()},
+        train_split=train_split, callbacks=callbacks or None, device=device,
+        verbose=est.verbose,
+        **{f"module__{k}": v for k, v in module_params(est, n_classes).items()},
+    )
+
+
+def start_net(est, classes, device: str, valid_set=None) -> None:
+    """Give ``est`` its lengths, ``classes_`` and an initialised, untrained ``net_``.
+
+    Parameters
+    ----------
+    est : MHRAudioClassifier
+        Parameters already checked.
+    classes : ndarray of shape (n_classes,)
+        Class labels, sorted as ``np.unique`` sorts them.
+    device : str
+        A torch device, as :func:`resolve_device` gives.
+    valid_set : torch Dataset, optional
+        Clips that stop training early (``est.patience``) and keep the best weights.
+    """
+    est.win_length_, est.hop_length_, est.kernel_size_ = sample_lengths(
+        est.sample_rate, est.window_duration, est.hop_duration, est.kernel_duration)
+    est.classes_ = classes
+    est.net_ = _build_net(est, len(classes), device, valid_set)
+    est.net_.initialize()
+
+
+def can_continue(est, classes) -> bool:
+    """Whether a warm-started ``fit`` can go on training ``est.net_`` as it is."""
+    if not (est.warm_start and hasattr(est, "net_") and np.array_equal(classes, est.classes_)):
+        return False
+    old = est.net_.get_params()
+    return (all(old[f"module__{k}"] == v for k, v in module_params(est, len(classes)).items())
+            and old["optimizer"] is OPTIMIZERS[est.optimizer]
+            and _schedule_kind(_schedule_callbacks(est)) == _schedule_kind(est.net_.callbacks)
+            and len(_group_rates(est)) == len(est.net_.optimizer_.param_groups))
+
+
+def restart_learning_rates(est) -> None:
+    """Put every parameter group of ``est.net_`` back at its peak rate: the schedule restarts."""
+    for group, (_, lr) in zip(est.net_.optimizer_.param_groups, _group_rates(est), strict=True):
+        group["lr"] = group["initial_lr"] = lr
+    if est.lr_schedule == "cosine":
+        dict(est.net_.callbacks_)["lr_schedule"].max_epochs = est.max_epochs
+
+
+def fitted_attributes(module: MHRNet) -> dict:
+    """The estimator's attributes read from its trained network."""
+    return dict(
+        head_bands_=list(module.relevance.edges) if module.relevance is not None else [],
+        centre_frequencies_=module.front_end.centre_frequencies(),
+        initial_centre_frequencies_=module.front_end.initial_centre_frequencies(),
+    )

@@ -1,0 +1,179 @@
+"""Decode audio files into float waveforms: one file, or many over joblib workers.
+
+`read_audio` decodes one file with soundfile, mixes the channels down and
+resamples with a polyphase filter.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from math import gcd
+from typing import Any
+
+import joblib
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+from tqdm.auto import tqdm
+
+from sklearn_mhr.io.checks import check_duration, check_offset, check_sample_rate
+
+__all__ = ["AudioReadError", "file_stamp", "map_clips", "read_audio", "read_clip"]
+
+
+class AudioReadError(ValueError):
+    """An audio file exists but cannot be decoded into finite samples.
+
+    Raised for corrupt or unsupported files, files with no samples and files
+    holding NaN or infinite values. The message names the file.
+    """
+
+
+def read_audio(
+    path: str | os.PathLike,
+    *,
+    sample_rate: int | None = None,
+    duration: float | None = None,
+    offset: float = 0.0,
+    dtype: Any = np.float32,
+) -> np.ndarray:
+    """Read an audio file as a mono waveform.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File in any format libsndfile reads (WAV, FLAC, OGG, ...).
+    sample_rate : int or None, default=None
+        Output rate in Hz; the file is resampled with
+        `scipy.signal.resample_poly` when its rate differs. None keeps the
+        file's rate.
+    duration : float or None, default=None
+        Length in seconds. When set, the result has exactly
+        ``round(duration * sample_rate)`` samples: short files are zero-padded
+        at the end, long ones cropped. None reads to the end of the file.
+    offset : float, default=0.0
+        Start time in seconds in the file.
+    dtype : numpy floating dtype, default=np.float32
+        Output dtype.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        Samples in [-1, 1] for PCM files (float files are passed through),
+        channels averaged.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    AudioReadError
+        If the file is corrupt or unsupported, holds no samples, or holds NaN
+        or infinite samples.
+    ValueError
+        For invalid arguments, or an `offset` past the end of the file.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"path must be a str or os.PathLike, got {type(path).__name__} ({path!r})."
+        )
+    path = os.fspath(path)
+    sample_rate = check_sample_rate(sample_rate)
+    duration = check_duration(duration)
+    offset = check_offset(offset)
+    if not isinstance(dtype, (type, str, np.dtype)) or np.dtype(dtype).kind != "f":
+        raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}.")
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"Audio file '{path}' does not exist. Check the path (relative paths "
+            f"are resolved against '{os.getcwd()}')."
+        )
+    if os.path.isdir(path):
+        raise AudioReadError(f"'{path}' is a directory, not an audio file.")
+    if os.path.getsize(path) == 0:
+        raise AudioReadError(
+            f"Audio file '{path}' is empty (0 bytes); replace it or remove it from "
+            "the list."
+        )
+
+    try:
+        with sf.SoundFile(path) as f:
+            file_rate = f.samplerate
+            n_frames = f.frames
+            start = round(offset * file_rate)
+            if start and start >= n_frames:
+                raise ValueError(
+                    f"offset={offset} s is past the end of audio file '{path}' "
+                    f"({n_frames / file_rate:.3f} s long); pass an offset below "
+                    "the file's length."
+                )
+            frames = -1
+            if duration is not None:
+                frames = int(np.ceil(duration * file_rate))
+            if start:
+                f.seek(start)
+            data = f.read(frames=frames, dtype="float32", always_2d=True)
+    except RuntimeError as exc:  # soundfile's LibsndfileError and relatives
+        reason = str(getattr(exc, "error_string", exc)).strip().rstrip(".")
+        raise AudioReadError(
+            f"Cannot decode audio file '{path}': {reason}. The file is corrupt or "
+            "not in a format libsndfile reads (WAV, FLAC, OGG, ...); re-encode it "
+            "or remove it from the list."
+        ) from exc
+
+    if data.shape[0] == 0:
+        raise AudioReadError(
+            f"Audio file '{path}' contains no samples (0 frames); replace it or "
+            "remove it from the list."
+        )
+    finite = np.isfinite(data)
+    if not finite.all():
+        frame, channel = np.argwhere(~finite)[0]
+        raise AudioReadError(
+            f"Audio file '{path}' contains NaN or infinite samples (first at "
+            f"frame {start + frame}, {(start + frame) / file_rate:.4f} s, channel "
+            f"{channel}); repair the file or remove it from the list."
+        )
+
+    y = data.mean(axis=1, dtype=np.float64)
+    out_rate = file_rate if sample_rate is None else sample_rate
+    if out_rate != file_rate:
+        g = gcd(out_rate, file_rate)
+        y = resample_poly(y, out_rate // g, file_rate // g)
+    if duration is not None:  # crop or zero-pad at the end
+        n_samples = round(duration * out_rate)
+        y = np.pad(y[:n_samples], (0, max(0, n_samples - y.shape[0])))
+    return np.ascontiguousarray(y, dtype=dtype)
+
+
+def file_stamp(path: str) -> tuple[int, int] | None:
+    """Return the modification time and size of `path` (cache keys), or None."""
+    st = os.stat(path) if os.path.isfile(path) else None
+    return None if st is None else (st.st_mtime_ns, st.st_size)
+
+
+def read_clip(
+    path: str,
+    sample_rate: int,
+    duration: float | None,
+    offset: float,
+    stamp: tuple[int, int] | None,
+) -> np.ndarray:
+    """Decode one clip; `stamp` only keys the on-disk cache."""
+    return read_audio(path, sample_rate=sample_rate, duration=duration, offset=offset)
+
+
+def map_clips(
+    func: Callable[..., np.ndarray],
+    jobs: Sequence[tuple],
+    *,
+    n_jobs: int | None = None,
+    verbose: bool = False,
+) -> list[np.ndarray]:
+    """Call ``func(*job)`` for every job, over joblib workers, in order."""
+    tasks = (joblib.delayed(func)(*job) for job in jobs)
+    results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    if verbose:
+        # disable=None: a bar on a terminal, none in logs and pipes
+        results = tqdm(results, total=len(jobs), desc="Decoding audio", unit="clip", disable=None)
+    return list(results)
