@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from corpus_fixtures import (
+    class_tone_hz,
     truncate_row,
     write_audio_folder,
+    write_clip,
     write_corrupt_wav,
     write_dcase2020,
     write_urbansound8k,
@@ -67,6 +69,11 @@ def work(tmp_path_factory) -> Path:
     write_dcase2020(root / "dcase")
     write_audio_folder(root / "folder", classes=tuple(FOLDER_CLASSES))
     write_audio_folder(root / "other_labels", classes=("cat", "dog"), n_per_class=2)
+    for c, label in enumerate(FOLDER_CLASSES):  # groups: the speaker before the underscore
+        for speaker in ("ann", "bob", "bob", "cy"):
+            take = len(list((root / "grouped" / label).glob(f"{speaker}_*")))
+            write_clip(root / "grouped" / label / f"{speaker}_{take}.wav",
+                       freq=class_tone_hz(c), sample_rate=8000, duration=0.25)
 
     write_audio_folder(root / "corrupt_folder", classes=tuple(FOLDER_CLASSES))
     write_corrupt_wav(root / "corrupt_folder" / "engine" / "clip_9.wav")
@@ -103,6 +110,8 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
         "demo": (None, DEMO),
         "train dcase preset": (None, ["train", "--dataset", "dcase2020", "--root", "dcase",
                                       "--out", "model_dcase_preset", "--preset", "paper", *TINY]),
+        "unknown front end": (None, ["train", "--dataset", "folder", "--root", "folder",
+                                     "--out", "m", "--front-end", "stft", *TINY]),
         "preset for a folder": (None, ["train", "--dataset", "folder", "--root", "folder",
                                        "--out", "m", "--preset", "paper", *TINY]),
         # errors that need no model
@@ -127,6 +136,10 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
                                  "--root", "folder"]),
         "not a model": (None, ["predict", "--model", "not_a_model", PREDICT_FILES[0]]),
         # commands on the trained models
+        "train grouped": (None, ["train", "--dataset", "folder", "--root", "grouped",
+                                 "--out", "model_grouped", "--test-groups", "bob", *TINY]),
+        "evaluate grouped": ("train grouped", ["evaluate", "--model", "model_grouped", "--json",
+                                               "--dataset", "folder", "--root", "grouped"]),
         "evaluate us8k": ("train us8k", ["evaluate", "--model", "model_us8k",
                                          "--dataset", "urbansound8k", "--root", "us8k"]),
         "evaluate us8k json": ("train us8k", ["evaluate", "--model", "model_us8k", "--json",
@@ -239,6 +252,17 @@ def test_evaluate_urbansound8k_json(done, work):
     expected = [[int(np.sum((bunch.target == t) & (predicted == p))) for p in US8K_CLASSES]
                 for t in US8K_CLASSES]
     assert scores["confusion_matrix"] == expected
+
+
+def test_folder_groups_held_out_in_train_and_evaluate(done, work):
+    result = done("train grouped")
+    assert result.returncode == 0, result.stderr
+    assert "6 clips" in result.stdout and "group(s) bob held out" in result.stdout
+    meta = read_metadata(work / "model_grouped")["metadata"]
+    assert meta["test_groups"] == ["bob"] and meta["n_clips"] == 6
+    result = done("evaluate grouped")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n_clips"] == 6  # bob's clips: the held-out group
 
 
 def test_evaluate_fold_not_in_corpus(done):
@@ -435,6 +459,11 @@ def test_train_with_the_paper_preset(done, work):
     assert params["back_end"] == "fcnn" and params["mixup_alpha"] == 0.4
     assert params["optimizer"] == "sgd" and params["lr_schedule"] == "warm_restarts"
     assert params["sample_rate"] == 8000 and params["n_filters"] == 8 and params["max_epochs"] == 2
+
+
+def test_unknown_front_end_lists_the_valid_names(done):
+    line = error_line(done("unknown front end"), "train")
+    assert "front_end must be one of ['cosgauss', 'mel'], got 'stft'" in line
 
 
 def test_preset_for_a_corpus_without_one(done):

@@ -30,7 +30,8 @@ def test_log_matches_its_formula(rng):
 @pytest.mark.parametrize("compression", ["relative", "pcen"])
 @pytest.mark.parametrize("gain", [1e-3, 0.5, 40.0])
 def test_level_free_maps_ignore_the_clip_gain(compression, gain):
-    x = torch.randn(2, 4000, dtype=torch.float64) * torch.linspace(0.01, 1, 4000, dtype=torch.float64)
+    x = (torch.randn(2, 4000, dtype=torch.float64)
+         * torch.linspace(0.01, 1, 4000, dtype=torch.float64))
     for fe in _front_ends(compression):
         fe = fe.double()
         torch.testing.assert_close(fe(gain * x), fe(x), rtol=1e-9, atol=1e-9)
@@ -104,7 +105,8 @@ def test_gradcheck_through_unit_energy_kernels_and_relative_map(path):
 
 
 def test_unknown_compression_names_the_choices():
-    with pytest.raises(ValueError, match=r"compression must be one of \['relative', 'log', 'pcen'\]"):
+    with pytest.raises(ValueError,
+                       match=r"compression must be one of \['relative', 'log', 'pcen'\]"):
         Compression("db")
     with pytest.raises(ValueError, match="top_db must be a positive"):
         Compression("relative", top_db=0)

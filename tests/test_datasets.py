@@ -16,7 +16,7 @@ from corpus_fixtures import (
 )
 from sklearn.model_selection import PredefinedSplit
 
-import sklearn_mhr.datasets.lazy as lazy_module
+import sklearn_mhr.io.read as read_module
 from sklearn_mhr.datasets import (
     AudioSequence,
     load_audio_folder,
@@ -60,13 +60,13 @@ def copy_of(tmp_path):
 @pytest.fixture
 def reads(monkeypatch):
     calls = []
-    real = lazy_module.read_audio
+    real = read_module.read_audio
 
     def counting(path, **kwargs):
         calls.append(path)
         return real(path, **kwargs)
 
-    monkeypatch.setattr(lazy_module, "read_audio", counting)
+    monkeypatch.setattr(read_module, "read_audio", counting)
     return calls
 
 

@@ -8,11 +8,11 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
+from tasks import tone_task
 
 from sklearn_mhr import MHRAudioClassifier
-from tasks import tone_task
 
 SMALL = dict(sample_rate=8000, n_filters=16, context=3, head_hidden=8, back_end_width=8,
              max_epochs=6, batch_size=16, lr=3e-3, random_state=0)
@@ -57,7 +57,8 @@ def test_fitted_attributes(fitted):
 def test_default_model_ignores_the_clip_gain(fitted, data, gain):
     X = data[0][:6].astype(np.float64)
     np.testing.assert_allclose(fitted.predict_proba(gain * X), fitted.predict_proba(X), atol=1e-5)
-    np.testing.assert_allclose(fitted.transform(gain * X), fitted.transform(X), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(fitted.transform(gain * X), fitted.transform(X),
+                               rtol=1e-4, atol=1e-5)
 
 
 def test_ragged_input_clip_alone_equals_clip_in_batch(fitted):
@@ -82,7 +83,8 @@ def test_transform_is_pooled_relevance_map(fitted, data):
     assert features.dtype == np.float32  # float32 in, float32 out
     assert fitted.transform(X[:4].astype(np.float64)).dtype == np.float64
     np.testing.assert_allclose(features[:, :16], np.stack([m.mean(1) for m in maps]), rtol=1e-5)
-    np.testing.assert_allclose(features[:, 16:], np.stack([m.std(1) for m in maps]), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(features[:, 16:], np.stack([m.std(1) for m in maps]),
+                               rtol=1e-4, atol=1e-6)
     assert len(weights) == 4 and weights[0].shape == maps[0].shape == (16, 9)
     assert np.all((weights[0] > 0) & (weights[0] < 1))
 
@@ -93,7 +95,8 @@ def test_same_random_state_same_model_and_global_rng_untouched(data):
     a = MHRAudioClassifier(**{**SMALL, "max_epochs": 2}).fit(X, y).predict_proba(X)
     assert torch.equal(state, torch.get_rng_state())
     b = MHRAudioClassifier(**{**SMALL, "max_epochs": 2}).fit(X, y).predict_proba(X)
-    c = MHRAudioClassifier(**{**SMALL, "max_epochs": 2, "random_state": 1}).fit(X, y).predict_proba(X)
+    c = (MHRAudioClassifier(**{**SMALL, "max_epochs": 2, "random_state": 1})
+         .fit(X, y).predict_proba(X))
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
@@ -114,15 +117,21 @@ def test_clone_is_unfitted_with_same_params(fitted):
 
 def test_grid_search_over_heads(data):
     X, y = data
-    search = GridSearchCV(MHRAudioClassifier(**{**SMALL, "max_epochs": 2}), {"n_heads": [0, 1, 2]}, cv=3)
+    search = GridSearchCV(MHRAudioClassifier(**{**SMALL, "max_epochs": 2}),
+                          {"n_heads": [0, 1, 2]}, cv=3)
     search.fit(X, y)
-    assert search.best_params_["n_heads"] in (0, 1, 2)
-    assert len(search.cv_results_["mean_test_score"]) == 3
+    scores = search.cv_results_["mean_test_score"]
+    assert len(scores) == 3
+    assert search.best_params_ == search.cv_results_["params"][int(np.argmax(scores))]
+    # the refitted model is a fresh fit with the best head count on every clip
+    fresh = MHRAudioClassifier(**{**SMALL, "max_epochs": 2, **search.best_params_}).fit(X, y)
+    np.testing.assert_array_equal(search.best_estimator_.predict_proba(X), fresh.predict_proba(X))
 
 
 def test_pipeline_transform_then_logistic_regression(data):
     X, y = data
-    pipe = make_pipeline(MHRAudioClassifier(**{**SMALL, "max_epochs": 3}), LogisticRegression(max_iter=500))
+    pipe = make_pipeline(MHRAudioClassifier(**{**SMALL, "max_epochs": 3}),
+                         LogisticRegression(max_iter=500))
     pipe.fit(X, y)
     X_test, y_test = tone_task(30, seed=2)
     assert pipe.score(X_test, y_test) >= 0.8
@@ -130,8 +139,13 @@ def test_pipeline_transform_then_logistic_regression(data):
 
 def test_cross_val_score(data):
     X, y = data
-    scores = cross_val_score(MHRAudioClassifier(**{**SMALL, "max_epochs": 2}), X, y, cv=3)
-    assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
+    template = MHRAudioClassifier(**{**SMALL, "max_epochs": 2})
+    cv = StratifiedKFold(3)
+    scores = cross_val_score(template, X, y, cv=cv)
+    # each score is that of an independent fit of a clone on the fold's training clips
+    by_hand = [clone(template).fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in cv.split(X, y)]
+    np.testing.assert_array_equal(scores, by_hand)
+    assert not hasattr(template, "net_")
 
 
 @pytest.mark.parametrize("params", [
@@ -174,12 +188,13 @@ def test_validation_fraction_stops_early_and_keeps_best(data):
 
 
 def test_thread_count_used_in_fit_and_restored(data, monkeypatch):
-    from sklearn_mhr import _data
+    from sklearn_mhr._skorch import ClipDataset
 
     seen = []
-    original = _data.ClipDataset.__getitem__
-    monkeypatch.setattr(_data.ClipDataset, "__getitem__",
-                        lambda self, i: (seen.append(torch.get_num_threads()), original(self, i))[1])
+    original = ClipDataset.__getitem__
+    monkeypatch.setattr(ClipDataset, "__getitem__",
+                        lambda self, i: (seen.append(torch.get_num_threads()),
+                                         original(self, i))[1])
     before = torch.get_num_threads()
     X, y = data
     MHRAudioClassifier(**{**SMALL, "max_epochs": 1, "n_threads": 1}).fit(X[:12], y[:12])
@@ -208,14 +223,16 @@ def test_invalid_parameters_are_all_reported_at_once(data):
 
 @pytest.mark.parametrize("params, match", [
     (dict(n_heads=20, n_filters=8), "n_heads must not exceed n_filters"),
-    (dict(kernel_duration=0.05), r"kernel_duration=0.05 s \(801 taps\) must be shorter than window_duration"),
+    (dict(kernel_duration=0.05),
+     r"kernel_duration=0.05 s \(801 taps\) must be shorter than window_duration"),
     (dict(front_end="mel", front_end_path="time"), "applies to front_end='cosgauss' only"),
     (dict(validation_fraction=1.0), "validation_fraction must be None or a number in"),
     (dict(relevance_scaling="max"), r"relevance_scaling must be one of \['none', 'band'\]"),
     (dict(compression="db"), r"compression must be one of \['relative', 'log', 'pcen'\], got 'db'"),
     (dict(top_db=0), "top_db must be a positive number, got 0"),
     (dict(filter_lr_factor=-0.1), "filter_lr_factor must be a positive number, got -0.1"),
-    (dict(lr_schedule="step"), r"lr_schedule must be one of \['constant', 'cosine', 'warm_restarts'\]"),
+    (dict(lr_schedule="step"),
+     r"lr_schedule must be one of \['constant', 'cosine', 'warm_restarts'\]"),
 ])
 def test_invalid_parameter_combinations(data, params, match):
     with pytest.raises(ValueError, match=match):
@@ -231,7 +248,8 @@ def test_cuda_requested_without_cuda(data):
 
 @pytest.mark.parametrize("X, error, match", [
     (np.zeros((2, 3, 4)), ValueError, r"Expected a 2-D array of waveforms .* shape \(2, 3, 4\)"),
-    ([np.zeros(10), np.array([1.0, np.nan])], ValueError, "clip 1 contains NaN or infinite samples"),
+    ([np.zeros(10), np.array([1.0, np.nan])], ValueError,
+     "clip 1 contains NaN or infinite samples"),
     ([np.zeros(10), np.zeros(0)], ValueError, "clip 1 is empty"),
     ([np.zeros(10), np.zeros((2, 5))], ValueError, r"clip 1 has shape \(2, 5\).*mix multi-channel"),
     (["a.wav", "b.wav"], TypeError, "clip 0 has dtype <U5.*AudioLoader"),

@@ -5,7 +5,13 @@ import pytest
 import torch
 from scipy.signal import chirp
 
-from sklearn_mhr.nn import CosGaussFilterbank, CosGaussFrontEnd, LogMelFrontEnd, fft_energy, time_energy
+from sklearn_mhr.nn import (
+    CosGaussFilterbank,
+    CosGaussFrontEnd,
+    LogMelFrontEnd,
+    fft_energy,
+    time_energy,
+)
 from sklearn_mhr.nn.framing import frame_signal, n_frames
 from sklearn_mhr.nn.frontend import PATHS, fft_length
 
@@ -37,13 +43,14 @@ def test_fft_path_equals_full_convolution(sample_rate, win_s, kernel_s, hop_frac
     kernels = _kernels_numpy(s, kernel)
     for b in range(batch):
         frames = _frames_numpy(x[b], win, hop, fe.window.numpy())
-        energy = np.array([[np.sum(np.convolve(f, k, mode="full") ** 2) for k in kernels] for f in frames])
+        energy = np.array([[np.sum(np.convolve(f, k, mode="full") ** 2) for k in kernels]
+                           for f in frames])
         expected = np.log(energy / (win - kernel + 1) + fe.compression.eps).T
         np.testing.assert_allclose(got[b], expected, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("sample_rate, win, hop, kernel", [(8000, 200, 80, 33), (16000, 400, 160, 129),
-                                                           (44100, 2048, 1024, 705)])
+@pytest.mark.parametrize("sample_rate, win, hop, kernel",
+                         [(8000, 200, 80, 33), (16000, 400, 160, 129), (44100, 2048, 1024, 705)])
 def test_time_path_equals_valid_convolution(sample_rate, win, hop, kernel, rng):
     fe = CosGaussFrontEnd(6, sample_rate, win, hop, kernel, path="time", compression="log").double()
     x = rng.standard_normal((2, win + 2 * hop))
@@ -53,8 +60,10 @@ def test_time_path_equals_valid_convolution(sample_rate, win, hop, kernel, rng):
     kernels = _kernels_numpy(s, kernel)
     for b in range(2):
         frames = _frames_numpy(x[b], win, hop, fe.window.numpy())
-        energy = np.array([[np.mean(np.convolve(f, k, mode="valid") ** 2) for k in kernels] for f in frames])
-        np.testing.assert_allclose(got[b], np.log(energy + fe.compression.eps).T, rtol=1e-10, atol=1e-10)
+        energy = np.array([[np.mean(np.convolve(f, k, mode="valid") ** 2) for k in kernels]
+                           for f in frames])
+        np.testing.assert_allclose(got[b], np.log(energy + fe.compression.eps).T,
+                                   rtol=1e-10, atol=1e-10)
 
 
 def _signals(sample_rate, seconds, rng):
@@ -98,7 +107,8 @@ def test_gradcheck_wrt_centre_frequencies(path, learn_bandwidth):
     x = torch.randn(2, 200, dtype=torch.float64)
     params = [fe.filterbank.mu] + ([fe.filterbank.log_width] if learn_bandwidth else [])
     inputs = tuple(p.detach().clone().requires_grad_(True) for p in params)
-    assert torch.autograd.gradcheck(lambda *p: _forward_with(fe, x, *p), inputs, eps=1e-6, atol=1e-5)
+    assert torch.autograd.gradcheck(lambda *p: _forward_with(fe, x, *p), inputs,
+                                    eps=1e-6, atol=1e-5)
 
 
 def _forward_with(fe, x, mu, log_width=None):
@@ -200,7 +210,8 @@ def test_filterbank_refuses_forward_and_bad_arguments():
         fb(torch.zeros(1, 10))
     with pytest.raises(ValueError, match="init must be one of"):
         CosGaussFilterbank(4, 33, 8000, init="linear")
-    with pytest.raises(ValueError, match="kernel_size must be between 1 and win_length - 1 = 99, got 101"):
+    with pytest.raises(ValueError,
+                       match="kernel_size must be between 1 and win_length - 1 = 99, got 101"):
         CosGaussFrontEnd(4, 8000, 100, 50, 101)
     with pytest.raises(ValueError, match="path must be one of"):
         CosGaussFrontEnd(4, 8000, 100, 50, 33, path="freq")

@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import get_tags
 
-import sklearn_mhr.io as io_module
+import sklearn_mhr.io.read as read_module
 from sklearn_mhr.io import AudioLoader, AudioReadError, read_audio
 
 
@@ -266,13 +266,13 @@ def test_parallel_equals_sequential_and_propagates_errors(folder, tmp_path):
 def test_memory_cache_skips_decoding(folder, tmp_path, monkeypatch):
     paths, _ = folder
     calls = []
-    real = io_module.read_audio
+    real = read_module.read_audio
 
     def counting(path, **kwargs):
         calls.append(path)
         return real(path, **kwargs)
 
-    monkeypatch.setattr(io_module, "read_audio", counting)
+    monkeypatch.setattr(read_module, "read_audio", counting)
     loader = AudioLoader(sample_rate=8000, duration=0.5, memory=tmp_path / "cache")
     first = loader.transform(paths)
     assert len(calls) == len(paths)

@@ -1,4 +1,4 @@
-"""Tests for sklearn_mhr.datasets.lazy.AudioSequence."""
+"""Tests for sklearn_mhr.io.sequence.AudioSequence."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sklearn.model_selection import (
 )
 from sklearn.utils import _safe_indexing, check_consistent_length, indexable
 
-import sklearn_mhr.datasets.lazy as lazy_module
+import sklearn_mhr.io.read as read_module
 from sklearn_mhr.datasets import AudioSequence
 from sklearn_mhr.io import read_audio
 
@@ -41,7 +41,7 @@ def reads(monkeypatch):
         calls.append(path)
         return read_audio(path, **kwargs)
 
-    monkeypatch.setattr(lazy_module, "read_audio", counting)
+    monkeypatch.setattr(read_module, "read_audio", counting)
     return calls
 
 

@@ -48,7 +48,8 @@ def _informative_band_task(n, seed):
     sos = butter(4, [300, 1800], btype="band", fs=SR, output="sos")
     bursts = np.repeat(rng.uniform(size=(n, t.size // 400)) > 0.5, 400, axis=1)
     X += 3 * sosfilt(sos, rng.standard_normal((n, t.size))) * bursts
-    X += 0.1 * np.sin(2 * np.pi * np.where(y == 1, 3300.0, 2500.0)[:, None] * t + rng.uniform(0, 6, (n, 1)))
+    X += 0.1 * np.sin(2 * np.pi * np.where(y == 1, 3300.0, 2500.0)[:, None] * t
+                      + rng.uniform(0, 6, (n, 1)))
     return X.astype(np.float32), y
 
 
@@ -61,8 +62,9 @@ def test_head_weights_the_informative_band_above_the_noisy_one():
     # rate; on the default level-free map
     # the task is solved with the head's weights near 0.5 on both bands (docs/benchmarks.md).
     n_heads = 1
-    params = dict(sample_rate=SR, n_filters=16, filter_init="uniform", n_heads=n_heads, random_state=0,
-                  compression="log", lr_schedule="constant", relevance_scaling="band")
+    params = dict(sample_rate=SR, n_filters=16, filter_init="uniform", n_heads=n_heads,
+                  random_state=0, compression="log", lr_schedule="constant",
+                  relevance_scaling="band")
     X, y = _informative_band_task(96, seed=0)
     X_test, y_test = _informative_band_task(64, seed=1)
     clf = MHRAudioClassifier(max_epochs=15, lr=0.003, **params).fit(X, y)
@@ -71,7 +73,8 @@ def test_head_weights_the_informative_band_above_the_noisy_one():
     # untrained heads weight both bands alike
     torch.manual_seed(0)
     net = MHRNet(2, SR, clf.win_length_, clf.hop_length_, clf.kernel_size_, n_filters=16,
-                 init="uniform", n_heads=n_heads, compression="log", relevance_scaling="band").eval()
+                 filter_init="uniform", n_heads=n_heads, compression="log",
+                 relevance_scaling="band").eval()
     with torch.no_grad():
         w0 = net.representation(torch.from_numpy(X_test))[1].numpy()
     assert abs(w0[:, :8].mean() - w0[:, 8:].mean()) < 0.05

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.exceptions import NotFittedError
+from tasks import tone_task
 
 from sklearn_mhr import MHRAudioClassifier, __version__
 from sklearn_mhr.persistence import (
@@ -24,7 +25,6 @@ from sklearn_mhr.persistence import (
     read_params,
     save,
 )
-from tasks import tone_task
 
 TINY = dict(n_filters=8, window_duration=0.032, hop_duration=0.016, kernel_duration=0.004,
             context=2, head_hidden=8, back_end_width=4, max_epochs=2, batch_size=4,

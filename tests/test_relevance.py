@@ -18,7 +18,8 @@ def test_band_edges(n_filters, n_heads, sizes):
 
 @pytest.mark.parametrize("n_heads", [0, 9])
 def test_band_edges_rejects_bad_head_counts(n_heads):
-    with pytest.raises(ValueError, match=f"n_heads must be between 1 and n_filters=8, got {n_heads}"):
+    with pytest.raises(ValueError,
+                       match=f"n_heads must be between 1 and n_filters=8, got {n_heads}"):
         band_edges(8, n_heads)
 
 
@@ -84,11 +85,26 @@ def test_heads_are_independent_networks():
     assert all(a.data_ptr() != b.data_ptr() for a, b in zip(p0, p1))
 
 
-def test_no_unfold_copy_of_the_map():
-    """The head's first layer is a (1 x (2c+1)) convolution, not an unfolded copy."""
+def test_head_layers_are_a_context_convolution_and_a_pointwise_one():
     head = RelevanceHead(10, 50)
     assert isinstance(head.hidden, torch.nn.Conv2d) and head.hidden.kernel_size == (1, 21)
     assert isinstance(head.out, torch.nn.Conv2d) and head.out.kernel_size == (1, 1)
+
+
+def test_the_cpu_path_unfolds_one_chunk_of_rows_at_a_time(monkeypatch):
+    """No unfolded copy of the whole band: forward and backward window a chunk at a time."""
+    from sklearn_mhr.nn import context_mlp as module
+
+    rows_seen = []
+    real = module._windows
+    monkeypatch.setattr(module, "_windows",
+                        lambda rows, taps: (rows_seen.append(rows.shape[0]), real(rows, taps))[1])
+    band = torch.randn(4, 20, 400, requires_grad=True)  # 80 rows of 400 frames
+    RelevanceHead(10, 50)(band).sum().backward()
+    rows_per_chunk = module.CHUNK_BINS // 400
+    assert rows_per_chunk < 80
+    assert len(rows_seen) == 2 * -(-80 // rows_per_chunk)  # every chunk, forward and backward
+    assert max(rows_seen) <= rows_per_chunk
 
 
 def test_bad_activation():

@@ -10,6 +10,7 @@ import pytest
 import torch
 from corpus_fixtures import write_audio_folder
 from sklearn.model_selection import PredefinedSplit, StratifiedKFold
+from tasks import tone_task
 
 from sklearn_mhr import MHRAudioClassifier
 from sklearn_mhr.datasets import AudioSequence, load_audio_folder
@@ -19,8 +20,7 @@ from sklearn_mhr.search._objective import STEPS_PER_FOLD
 TINY = dict(sample_rate=8000, n_filters=8, window_duration=0.032, hop_duration=0.016,
             kernel_duration=0.004, context=2, head_hidden=8, back_end_width=4, batch_size=8,
             max_epochs=3, random_state=0, n_threads=1)  # one thread: robust on a busy machine
-LABELS = np.array(["high", "low", "mid"])
-TONE_HZ = {"low": 300.0, "mid": 900.0, "high": 2500.0}
+TONE_HZ = (300.0, 900.0, 2500.0)
 CV3 = StratifiedKFold(3, shuffle=True, random_state=0)
 
 
@@ -32,12 +32,7 @@ def quiet_optuna():
 @pytest.fixture(scope="module")
 def tones():
     """36 clips of 0.25 s at 8 kHz: a tone per class plus a little noise."""
-    rng = np.random.default_rng(0)
-    t = np.arange(2000) / 8000
-    y = np.tile(LABELS, 12)
-    X = np.stack([0.5 * np.sin(2 * np.pi * TONE_HZ[label] * t + rng.uniform(0, 6))
-                  + 0.05 * rng.standard_normal(t.size) for label in y]).astype(np.float32)
-    return X, y
+    return tone_task(36, freqs=TONE_HZ, noise=0.05, seed=0)
 
 
 def lr_space(trial):

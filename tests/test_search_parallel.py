@@ -12,11 +12,11 @@ import os
 import warnings
 
 import joblib
-import numpy as np
 import optuna
 import pytest
 import torch
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from tasks import tone_task
 
 from sklearn_mhr import MHRAudioClassifier
 
@@ -55,13 +55,7 @@ SCORING = {"accuracy": "accuracy", "threads": fit_threads, "pid": worker_pid}
 
 @pytest.fixture(scope="module")
 def tones():
-    rng = np.random.default_rng(0)
-    t = np.arange(2000) / 8000
-    y = np.tile(["high", "low", "mid"], 6)
-    hz = {"low": 300.0, "mid": 900.0, "high": 2500.0}
-    X = np.stack([np.sin(2 * np.pi * hz[c] * t) + 0.05 * rng.standard_normal(t.size)
-                  for c in y]).astype(np.float32)
-    return X, y
+    return tone_task(18, freqs=(300.0, 900.0, 2500.0), noise=0.05, seed=0)
 
 
 def grid_search(n_jobs):

@@ -1,4 +1,4 @@
-"""Several worker processes share one study: a journal file on this machine, PostgreSQL across machines.
+"""Worker processes share one study: a journal file on this machine, PostgreSQL across machines.
 
 Each worker is a fresh Python process calling `tune` with the same storage
 and study name. Workers first wait for each other (a file per worker in a

@@ -23,8 +23,8 @@ ESTIMATORS = [
 ]
 
 _ANY_LENGTH = (
-    "clips of any length are valid at predict (DESIGN.md section 2), so a 2-D array with a "
-    "different number of samples than in fit is not an error"
+    "clips of any length are valid at predict (docs/estimator.md, section Input), so a 2-D "
+    "array with a different number of samples than in fit is not an error"
 )
 # Every expected failure, with its reason; all four are the same contract.
 EXPECTED_FAILED_CHECKS = {

@@ -1,11 +1,14 @@
-"""Learning-rate schedules and per-group rates of the training loop."""
+"""The skorch net (sklearn_mhr._skorch.net, .build): mixup, optimizers, schedules and rates."""
 
 import math
 
 import numpy as np
 import pytest
+import torch
+from tasks import TINY_PARAMS, noise_task
 
 from sklearn_mhr import MHRAudioClassifier
+from sklearn_mhr._skorch import MixupNet
 from sklearn_mhr.datasets import make_sound_scenes
 
 TINY = dict(n_filters=8, context=2, head_hidden=8, back_end_width=4, batch_size=16, random_state=0,
@@ -73,3 +76,59 @@ def test_filter_rate_factor_is_ignored_by_the_mel_front_end(data):
     clf = MHRAudioClassifier(front_end="mel", n_heads=0, max_epochs=1, filter_lr_factor=0.1,
                              **TINY).fit(X, y)
     assert len(clf.net_.optimizer_.param_groups) == 1
+
+
+@pytest.fixture(scope="module")
+def noise():
+    return noise_task()
+
+
+def test_mixup_trains_against_mixed_one_hot_targets(noise, monkeypatch):
+    X, y = noise
+    targets = []
+    original = MixupNet.get_loss
+
+    def spy(self, y_pred, y_true, *args, **kwargs):
+        if kwargs.get("training"):
+            targets.append(y_true.detach().clone())
+        return original(self, y_pred, y_true, *args, **kwargs)
+
+    monkeypatch.setattr(MixupNet, "get_loss", spy)
+    MHRAudioClassifier(mixup_alpha=0.4, **TINY_PARAMS).fit(X, y)
+    assert len(targets) == 2 * 3  # 2 epochs of 3 batches
+    for t in targets:
+        assert t.dtype.is_floating_point and t.shape == (8, 3)
+        torch.testing.assert_close(t.sum(dim=1), torch.ones(8))
+        assert ((t > 0).sum(dim=1) <= 2).all()
+    assert any(((t > 0) & (t < 1)).any() for t in targets)  # some mixing happened
+
+
+def test_augmentation_leaves_inference_alone(noise):
+    X, y = noise
+    plain = MHRAudioClassifier(**TINY_PARAMS).fit(X, y)
+    augmented = MHRAudioClassifier(mixup_alpha=0.4, freq_mask_width=3, time_mask_width=3,
+                                   random_crop=0.3, **TINY_PARAMS).fit(X, y)
+    augmented.net_.module_.load_state_dict(plain.net_.module_.state_dict())
+    np.testing.assert_array_equal(augmented.predict_proba(X), plain.predict_proba(X))
+
+
+def test_augmented_fits_are_reproducible(noise):
+    X, y = noise
+    params = dict(mixup_alpha=0.4, freq_mask_width=3, time_mask_width=3, random_crop=0.3,
+                  **TINY_PARAMS)
+    a = MHRAudioClassifier(**params).fit(X, y).predict_proba(X)
+    b = MHRAudioClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_sgd_with_warm_restarts_follows_the_cosine_schedule(noise):
+    X, y = noise
+    params = {**TINY_PARAMS, "max_epochs": 7}
+    clf = MHRAudioClassifier(optimizer="sgd", lr=0.1, momentum=0.5, lr_schedule="warm_restarts",
+                             restart_period=2, **params).fit(X, y)
+    assert isinstance(clf.net_.optimizer_, torch.optim.SGD)
+    assert clf.net_.optimizer_.param_groups[0]["momentum"] == 0.5
+    # cycles of 2, 4, 8 epochs: position within the cycle at the start of each epoch
+    positions = [(0, 2), (1, 2), (0, 4), (1, 4), (2, 4), (3, 4), (0, 8)]
+    expected = [0.05 * (1 + math.cos(math.pi * t / period)) for t, period in positions]
+    np.testing.assert_allclose(clf.net_.history[:, "event_lr"], expected, rtol=1e-6)

@@ -1,0 +1,33 @@
+"""Checks on the estimator's parameters (sklearn_mhr._params) and the lengths they give."""
+
+import pytest
+from tasks import noise_task
+
+from sklearn_mhr import MHRAudioClassifier
+from sklearn_mhr._lengths import sample_lengths
+
+
+@pytest.fixture(scope="module")
+def data():
+    return noise_task()
+
+
+@pytest.mark.parametrize("rate, window, hop, kernel, expected", [
+    (16000, 0.0464, 0.0232, 0.016, (742, 371, 257)),
+    (44100, 0.0464, 0.0232, 0.016, (2046, 1023, 706 | 1)),
+    (8000, 0.004, 1e-9, 0.001, (32, 1, 9)),
+])
+def test_sample_lengths_round_and_keep_kernels_odd(rate, window, hop, kernel, expected):
+    lengths = sample_lengths(rate, window, hop, kernel)
+    assert lengths == expected and lengths.kernel_size % 2 == 1
+
+def test_new_parameters_are_checked(data):
+    X, y = data
+    with pytest.raises(ValueError) as info:
+        MHRAudioClassifier(optimizer="rmsprop", lr_schedule="step", mixup_alpha=-1,
+                           freq_mask_width=-2, random_crop=0, momentum=1.5,
+                           restart_period=0).fit(X, y)
+    message = str(info.value)
+    for name in ("optimizer", "lr_schedule", "mixup_alpha", "freq_mask_width", "random_crop",
+                 "momentum", "restart_period"):
+        assert name in message
