@@ -7,8 +7,17 @@ A saved model is a directory of four files:
 - ``state.pt``: the network's ``state_dict``, a dict of tensors written by
   ``torch.save``;
 - ``meta.json``: the format, the versions that wrote it, the fitted attributes
-  that describe the network, and free-form metadata (what the command line
-  trained on, say). It is written last: its presence marks a complete model.
+  that describe the network, free-form metadata (what the command line
+  trained on, say) and the SHA-256 of the other three files. It is written
+  last: its presence marks a complete model.
+
+Saving writes the four files into a fresh hidden folder inside the model
+directory, then moves each into place with one rename (``meta.json`` last),
+under a lock file that keeps a second writer out. A save that fails before the
+moves (a parameter without a JSON form, a full disk) leaves the model that was
+there as it was; readers who meet a folder holding files of two saves (a save
+killed during its renames) or an edited file are refused by the hashes. The
+renames replace links in the folder instead of following them.
 
 Loading reads the weights with ``torch.load(..., weights_only=True)``, which
 unpickles tensors and plain containers only, so a tampered ``state.pt`` cannot
@@ -17,10 +26,15 @@ run code; everything else is JSON.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import pickle
 import re
+import shutil
+import socket
+import tempfile
 import warnings
 from numbers import Integral, Real
 from pathlib import Path
@@ -35,8 +49,11 @@ __all__ = [
 ]
 
 FORMAT = "sklearn_mhr.model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: meta.json holds the SHA-256 of the other files
 FILES = ("params.json", "classes.json", "state.pt", "meta.json")
+_SIGNED = FILES[:3]
+_LOCK = ".saving.lock"
+_STAGING = ".saving-"  # prefix of the folders a save writes into
 _HINT = "Pass a directory written by sklearn_mhr.persistence.save or `sklearn-mhr train --out`."
 
 
@@ -84,22 +101,58 @@ def _classes_to_json(classes: np.ndarray) -> dict:
     return {"dtype": dtype, "classes": values}
 
 
-def _write(path: Path, write) -> None:
-    """Write through a temporary file, then rename: no half-written file remains."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def _write_json(path: Path, obj: dict) -> None:
-    def write(tmp):
-        tmp.write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
-    _write(path, write)
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _lock_is_stale(lock: Path) -> bool:
+    """Whether `lock` was left by a process of this machine that no longer runs."""
+    try:
+        pid, host = lock.read_text().split()
+        pid = int(pid)
+    except (OSError, ValueError):
+        return False  # unreadable, or being written: treat it as held
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+@contextlib.contextmanager
+def _save_lock(root: Path):
+    """Hold the lock file of `root` (created exclusively, so it works on every platform)."""
+    lock = root / _LOCK
+    for attempt in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            if attempt == 0 and _lock_is_stale(lock):
+                lock.unlink(missing_ok=True)  # left by a killed save
+                continue
+            raise ValueError(
+                f"another process is saving a model to '{root}' (lock file '{lock}'); "
+                "save again when it has finished, or remove the lock file if no save is running"
+            ) from None
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{os.getpid()} {socket.gethostname()}\n")
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def _read_json(path: Path) -> dict:
@@ -114,6 +167,23 @@ def _read_json(path: Path) -> dict:
     if not isinstance(obj, dict):
         raise ValueError(f"'{path}' holds {type(obj).__name__}, expected a JSON object")
     return obj
+
+
+def _check_manifest(root: Path, meta: dict) -> None:
+    """Refuse files that are not the ones ``meta.json`` was saved with (format 2 on)."""
+    files = meta.get("files")
+    if meta.get("format_version", 1) < 2:
+        return
+    if not isinstance(files, dict) or set(files) != set(_SIGNED):
+        raise ValueError(f"'{root / 'meta.json'}' lacks the hashes of {', '.join(_SIGNED)}; "
+                         "the model file is damaged. Save the model again")
+    changed = [name for name in _SIGNED if _sha256(root / name) != files[name]]
+    if changed:
+        raise ValueError(
+            f"'{root}': {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} not the "
+            "file(s) this model was saved with (edited, or left by another save that was "
+            "interrupted); refusing to load a model whose files do not belong together. "
+            "Save the model again")
 
 
 def _model_dir(path) -> Path:
@@ -147,8 +217,8 @@ def check_save_path(path) -> Path:
         raise ValueError(f"'{root}' is a file; pass a directory path to save the model in")
     if root.is_dir() and not (root / "meta.json").is_file():
         # only the files of an interrupted save (meta.json is written last): replaceable
-        ours = {*FILES, *(name + ".tmp" for name in FILES)}
-        others = sorted(p.name for p in root.iterdir() if p.name not in ours)
+        others = sorted(p.name for p in root.iterdir()
+                        if p.name not in FILES and not p.name.startswith(".saving"))
         if others:
             raise ValueError(
                 f"'{root}' is a non-empty directory that holds no saved model "
@@ -226,12 +296,18 @@ def save(estimator, path, *, metadata: dict | None = None) -> Path:
         "metadata": metadata or {},
     }
     root.mkdir(parents=True, exist_ok=True)
-    if (root / "meta.json").exists():
-        (root / "meta.json").unlink()  # the model is incomplete until meta.json is back
-    _write_json(root / "params.json", params)
-    _write_json(root / "classes.json", classes)
-    _write(root / "state.pt", lambda tmp: torch.save(state, tmp))
-    _write_json(root / "meta.json", meta)
+    with _save_lock(root):
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING, dir=root))
+        try:
+            _write_json(staging / "params.json", params)
+            _write_json(staging / "classes.json", classes)
+            torch.save(state, staging / "state.pt")
+            meta["files"] = {name: _sha256(staging / name) for name in _SIGNED}
+            _write_json(staging / "meta.json", meta)
+            for name in FILES:  # meta.json last: the old model stands until then
+                os.replace(staging / name, root / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return root
 
 
@@ -454,6 +530,7 @@ def load(path, *, device: str | None = None):
             f"'{root / 'params.json'}' ({' '.join(first[:2])})"
         ) from None
     module.eval()
+    _check_manifest(root, meta)
     if "n_features_in_" in fitted:
         estimator.n_features_in_ = int(fitted["n_features_in_"])
     vars(estimator).update(fitted_attributes(module))
