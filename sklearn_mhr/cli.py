@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     run = importlib.import_module(f"._commands.{args.module}", __package__).run
     try:
         return run(args)
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, ArithmeticError) as exc:
         message = _one_line(exc)
         print(f"sklearn-mhr {args.command}: error: {message}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ from sklearn_mhr._skorch import (
     base_seed,
     can_continue,
     fitted_attributes,
+    raise_if_interrupted,
     resolve_device,
     restart_learning_rates,
     seeded_rng,
@@ -272,9 +273,15 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         seed = base_seed(self.random_state)
         train_idx, valid_set = np.arange(len(clips)), None
         if self.validation_fraction is not None:
-            train_idx, valid_idx = train_test_split(
-                train_idx, test_size=self.validation_fraction, stratify=y_idx, random_state=seed
-            )
+            try:
+                train_idx, valid_idx = train_test_split(
+                    train_idx, test_size=self.validation_fraction, stratify=y_idx,
+                    random_state=seed)
+            except ValueError as exc:  # too few clips of a class on one side of the split
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} cannot hold out a stratified "
+                    f"validation set from {len(clips)} clips of {len(classes)} classes ({exc}); "
+                    "raise it, or set it to None") from None
             valid_set = ClipDataset(clips, y_idx, valid_idx)
         train_set = ClipDataset(clips, y_idx, train_idx)
         device = resolve_device(self.device)
@@ -286,6 +293,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 start_net(self, classes, device, valid_set)
             self.net_.partial_fit(train_set, None)
         vars(self).update(fitted_attributes(self.net_.module_))
+        raise_if_interrupted(self.net_)
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -332,6 +340,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             restart_learning_rates(self)
             self.net_.partial_fit(ClipDataset(clips, y_idx, np.arange(len(clips))), None, epochs=1)
         vars(self).update(fitted_attributes(self.net_.module_))
+        raise_if_interrupted(self.net_)
         return self
 
     # ------------------------------------------------------------ inference

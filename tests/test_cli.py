@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -469,3 +470,23 @@ def test_unknown_front_end_lists_the_valid_names(done):
 def test_preset_for_a_corpus_without_one(done):
     line = error_line(done("preset for a folder"), "train")
     assert "--preset paper" in line and "folder" in line
+
+
+def test_ctrl_c_during_train_exits_130_and_saves_nothing(work, tmp_path):
+    out = tmp_path / "interrupted"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    args = ["train", "--dataset", "folder", "--root", str(work / "folder"), "--out", str(out),
+            *TINY, "--epochs", "100000", "--verbose"]
+    proc = subprocess.Popen([sys.executable, "-m", "sklearn_mhr", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        for line in proc.stdout:  # wait for the first epoch of the table: training is under way
+            if line.strip()[:1].isdigit():
+                break
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not (out / "meta.json").exists()

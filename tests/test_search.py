@@ -79,7 +79,7 @@ def test_bad_learning_rate_is_pruned_in_a_later_fold(tones):
     study = optuna.create_study(
         storage=storage, direction="maximize",
         pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=STEPS_PER_FOLD))
-    for lr in (0.01, 0.03, 50.0):
+    for lr in (0.01, 0.03, 5.0):
         study.enqueue_trial({"lr": lr})
     calls = []
 
@@ -92,7 +92,7 @@ def test_bad_learning_rate_is_pruned_in_a_later_fold(tones):
                   storage=storage, study_name=study.study_name, refit=False,
                   pruner=study.pruner, callbacks=[lambda s, t: states_seen.append(t.state)])
     good1, good2, bad = result.study.trials
-    assert [t.params["lr"] for t in result.study.trials] == [0.01, 0.03, 50.0]
+    assert [t.params["lr"] for t in result.study.trials] == [0.01, 0.03, 5.0]
     assert good1.state == good2.state == optuna.trial.TrialState.COMPLETE
     assert bad.state == optuna.trial.TrialState.PRUNED  # not FAIL: the exception got out
     steps = sorted(bad.intermediate_values)
@@ -238,3 +238,26 @@ def test_fold_warmup_pruner_spares_the_first_epochs_of_every_fold():
                          STEPS_PER_FOLD + 2: True, STEPS_PER_FOLD + 3: True}
     with pytest.raises(ValueError, match="warmup_epochs must be an integer >= 0, got -1"):
         FoldWarmupPruner(optuna.pruners.MedianPruner(), warmup_epochs=-1)
+
+
+def test_a_trial_whose_training_diverges_is_pruned_not_crashed(tones, monkeypatch):
+    from sklearn_mhr._skorch import MixupNet
+
+    original = MixupNet.get_loss
+
+    def nan_when_lr_is_huge(self, y_pred, y_true, *args, **kwargs):
+        loss = original(self, y_pred, y_true, *args, **kwargs)
+        return loss * float("nan") if self.lr > 1 else loss
+
+    monkeypatch.setattr(MixupNet, "get_loss", nan_when_lr_is_huge)
+    X, y = tones
+    storage = optuna.storages.InMemoryStorage()
+    study = optuna.create_study(storage=storage, direction="maximize")
+    for lr in (0.01, 50.0, 0.03):
+        study.enqueue_trial({"lr": lr})
+    result = tune(MHRAudioClassifier(**TINY), X, y, param_space=lr_space, n_trials=3, cv=CV3,
+                  storage=storage, study_name=study.study_name, refit=False)
+    states = {t.params["lr"]: t.state for t in result.study.trials}
+    assert states[50.0] == optuna.trial.TrialState.PRUNED
+    assert states[0.01] == states[0.03] == optuna.trial.TrialState.COMPLETE
+    assert result.best_params_["lr"] in (0.01, 0.03)

@@ -8,7 +8,7 @@ import torch
 from tasks import TINY_PARAMS, noise_task
 
 from sklearn_mhr import MHRAudioClassifier
-from sklearn_mhr._skorch import MixupNet
+from sklearn_mhr._skorch import MixupNet, TrainingDivergedError
 from sklearn_mhr.datasets import make_sound_scenes
 
 TINY = dict(n_filters=8, context=2, head_hidden=8, back_end_width=4, batch_size=16, random_state=0,
@@ -132,3 +132,52 @@ def test_sgd_with_warm_restarts_follows_the_cosine_schedule(noise):
     positions = [(0, 2), (1, 2), (0, 4), (1, 4), (2, 4), (3, 4), (0, 8)]
     expected = [0.05 * (1 + math.cos(math.pi * t / period)) for t, period in positions]
     np.testing.assert_allclose(clf.net_.history[:, "event_lr"], expected, rtol=1e-6)
+
+
+# ------------------------------------------------------ interrupt, divergence
+def test_ctrl_c_stops_fit_with_keyboard_interrupt_and_keeps_the_weights(noise, monkeypatch):
+    X, y = noise
+    calls = []
+    original = MixupNet.train_step_single
+
+    def interrupt_in_epoch_two(self, batch, **kw):
+        calls.append(len(self.history))
+        if len(self.history) == 2:
+            raise KeyboardInterrupt
+        return original(self, batch, **kw)
+
+    monkeypatch.setattr(MixupNet, "train_step_single", interrupt_in_epoch_two)
+    clf = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 5})
+    with pytest.raises(KeyboardInterrupt, match="interrupted after 2 epoch"):
+        clf.fit(X, y)
+    assert max(calls) == 2  # stopped in the second epoch, not after the fifth
+    assert clf.predict(X[:2]).shape == (2,)  # usable, for whoever wants to look
+
+
+def test_a_non_finite_loss_stops_training_naming_epoch_and_batch(noise, monkeypatch):
+    X, y = noise
+    original = MixupNet.get_loss
+
+    def nan_at_third_batch(self, y_pred, y_true, *args, **kwargs):
+        loss = original(self, y_pred, y_true, *args, **kwargs)
+        batches = len(self.history[-1]["batches"])
+        if kwargs.get("training") and len(self.history) == 2 and batches == 2:
+            return loss * float("nan")
+        return loss
+
+    monkeypatch.setattr(MixupNet, "get_loss", nan_at_third_batch)
+    for mixup in (0.0, 0.4):
+        clf = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 3, "mixup_alpha": mixup})
+        with pytest.raises(TrainingDivergedError, match="nan at epoch 2, batch 3; training "
+                                                        "diverged: lower lr"):
+            clf.fit(X, y)
+        weights = torch.cat([p.detach().flatten() for p in clf.net_.module_.parameters()])
+        assert torch.isfinite(weights).all()
+
+
+def test_early_stopping_is_not_taken_for_an_interrupt(noise, monkeypatch):
+    X, y = noise
+    clf = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 40, "validation_fraction": 0.25,
+                                "patience": 1, "lr": 1e-12})  # no progress: stops soon
+    clf.fit(X, y)
+    assert len(clf.net_.history) < 40 and not clf.net_.interrupted_

@@ -24,12 +24,20 @@ from sklearn_mhr._skorch.clips import (
     collate_tiled,
     inference_batches,
 )
-from sklearn_mhr._skorch.net import OPTIMIZERS, CosineSchedule, MixupNet
+from sklearn_mhr._skorch.net import (
+    OPTIMIZERS,
+    CosineSchedule,
+    MixupNet,
+    TrainingDivergedError,
+    raise_if_interrupted,
+)
 from sklearn_mhr._skorch.threads import torch_threads
 
 __all__ = [
     "LR_SCHEDULES", "OPTIMIZERS", "ClipDataset", "CosineSchedule", "MixupNet",
+    "TrainingDivergedError",
     "apply_in_batches", "base_seed", "can_continue", "collate_cropped", "collate_tiled",
     "fitted_attributes", "inference_batches", "module_params", "resolve_device",
-    "restart_learning_rates", "seeded_rng", "start_net", "torch_threads",
+    "raise_if_interrupted", "restart_learning_rates", "seeded_rng", "start_net",
+    "torch_threads",
 ]

@@ -8,7 +8,12 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
-__all__ = ["CosineSchedule", "MixupNet", "OPTIMIZERS"]
+__all__ = ["CosineSchedule", "MixupNet", "OPTIMIZERS", "TrainingDivergedError",
+           "raise_if_interrupted"]
+
+
+class TrainingDivergedError(ArithmeticError):
+    """The training loss became NaN or infinite; the message names the epoch and the batch."""
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
@@ -34,9 +39,34 @@ class MixupNet(NeuralNet):
         super().__init__(*args, **kwargs)
         self.mixup_alpha = mixup_alpha
 
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch ends training quietly on Ctrl-C; note it, so the estimator can say so. Its
+        # EarlyStopping stops training by raising KeyboardInterrupt too: that one is no interrupt
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            stopper = dict(self.callbacks_).get("early_stopping")
+            self.interrupted_ = stopper is None or stopper.misses_ < stopper.patience
+            raise
+
     def train_step_single(self, batch, **fit_params):
-        if not self.mixup_alpha:
-            return super().train_step_single(batch, **fit_params)
+        if self.mixup_alpha:
+            step = self._mixed_step(batch, **fit_params)
+        else:
+            step = super().train_step_single(batch, **fit_params)
+        loss = step["loss"]
+        if not torch.isfinite(loss).all():
+            # before the optimizer's step: the weights stay those of the last finite batch
+            epoch = len(self.history)
+            batch_number = len(self.history[-1]["batches"]) + 1 if epoch else 1
+            raise TrainingDivergedError(
+                f"the training loss became {loss.item()} at epoch {epoch}, batch {batch_number}; "
+                f"training diverged: lower lr (now {self.lr}) or check the clips for extreme "
+                "values")
+        return step
+
+    def _mixed_step(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = batch
         Xi, yi = Xi.to(self.device), yi.to(self.device)
@@ -81,3 +111,11 @@ class CosineSchedule(Callback):
         for group, peak in zip(net.optimizer_.param_groups, self.peaks_):
             group["lr"] = peak * factor
         self.epoch_ += 1
+
+
+def raise_if_interrupted(net) -> None:
+    """Raise KeyboardInterrupt if the last training call of `net` was stopped by one."""
+    if getattr(net, "interrupted_", False):
+        raise KeyboardInterrupt(
+            f"training was interrupted after {len(net.history)} epoch(s); the estimator holds "
+            "the weights it had reached, which are not those of a complete fit")

@@ -10,6 +10,8 @@ import optuna
 from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 
+from sklearn_mhr._skorch import TrainingDivergedError
+
 __all__ = ["STEPS_PER_FOLD", "CVObjective"]
 
 # Intermediate values are reported at step fold * STEPS_PER_FOLD + epoch: the
@@ -93,7 +95,13 @@ class CVObjective:
             X_train, y_train = _safe_indexing(self.X, train), self.y[train]
             X_test, y_test = _safe_indexing(self.X, test), self.y[test]
             for epoch in range(epochs):
-                model.partial_fit(X_train, y_train, classes=self.classes if epoch == 0 else None)
+                try:
+                    model.partial_fit(X_train, y_train,
+                                      classes=self.classes if epoch == 0 else None)
+                except TrainingDivergedError as exc:  # judged, like a poor score: not a crash
+                    raise optuna.TrialPruned(
+                        f"trial {trial.number} diverged at fold {fold + 1} of {len(splits)}, "
+                        f"epoch {epoch + 1}: {exc}") from None
                 score = float(self.scorer(model, X_test, y_test))
                 trial.report(score, fold * STEPS_PER_FOLD + epoch)
                 if trial.should_prune():
