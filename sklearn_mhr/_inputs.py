@@ -5,7 +5,24 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
-__all__ = ["as_clip_sequence", "check_clip", "check_partial_fit_classes", "check_targets"]
+__all__ = ["PCM_FULL_SCALE", "as_clip_sequence", "check_clip", "check_partial_fit_classes",
+           "check_targets", "pcm_as_float"]
+
+#: full scale of the integer PCM sample formats (what soundfile and WAV files use): clips of these
+#: dtypes are read as ``(x - offset) / scale``, in [-1, 1); other integer dtypes are sample values
+PCM_FULL_SCALE = {"int8": (0, 2**7), "uint8": (128, 2**7), "int16": (0, 2**15),
+                  "int32": (0, 2**31)}
+
+
+def pcm_as_float(arr: np.ndarray, what: str) -> np.ndarray:
+    """Integer PCM samples scaled to [-1, 1); booleans refused; anything else unchanged."""
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{what} holds booleans; clips must hold audio samples (floats in "
+                        "[-1, 1], or int8, uint8, int16 or int32 PCM)")
+    if arr.dtype.name not in PCM_FULL_SCALE:
+        return arr
+    offset, scale = PCM_FULL_SCALE[arr.dtype.name]
+    return (arr.astype(np.float64) - offset) / scale
 
 
 def check_clip(clip, index) -> np.ndarray:
@@ -29,7 +46,7 @@ def check_clip(clip, index) -> np.ndarray:
         )
     if arr.size == 0:
         raise ValueError(f"clip {index} is empty; every clip needs at least one sample")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    arr = np.ascontiguousarray(pcm_as_float(arr, f"clip {index}"), dtype=np.float32)
     if not np.isfinite(arr).all():
         raise ValueError(f"clip {index} contains NaN or infinite samples")
     return arr
@@ -73,7 +90,8 @@ def as_clip_sequence(X):
                     f"arrays, got an array of shape {X.shape}. Reshape your data using "
                     "X.reshape(1, -1) if it contains a single clip."
                 )
-            X = check_array(X, dtype=(np.float64, np.float32), input_name="X")
+            X = check_array(pcm_as_float(X, "X"), dtype=(np.float64, np.float32),
+                            input_name="X")
             return X, X.dtype
     if isinstance(X, (list, tuple, np.ndarray)):
         if len(X) == 0:

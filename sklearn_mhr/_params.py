@@ -7,6 +7,8 @@ defined once.
 
 from __future__ import annotations
 
+import re
+
 from sklearn_mhr._lengths import sample_lengths
 from sklearn_mhr._numbers import is_int, is_number
 from sklearn_mhr._skorch import LR_SCHEDULES, OPTIMIZERS
@@ -45,10 +47,9 @@ def check_params(est) -> None:
         need(name, p[name] in choices, f"one of {list(choices)}")
     for name in ("sample_rate", "window_duration", "hop_duration", "kernel_duration", "lr",
                  "filter_lr_factor", "top_db"):
-        need(name, is_number(p[name]) and p[name] > 0, "a positive number")
+        need(name, is_number(p[name], finite=True) and p[name] > 0, "a positive number")
     for name in ("n_filters", "head_hidden", "back_end_width", "max_epochs", "batch_size",
-                 "patience",
-                 "restart_period"):
+                 "patience", "restart_period"):
         need(name, is_int(p[name]) and p[name] >= 1, "a positive integer")
     for name in ("n_heads", "context", "n_workers", "freq_mask_width", "time_mask_width",
                  "n_masks"):
@@ -56,7 +57,8 @@ def check_params(est) -> None:
     need("momentum", is_number(p["momentum"]) and 0 <= p["momentum"] < 1, "in [0, 1)")
     need("mixup_alpha", is_number(p["mixup_alpha"]) and p["mixup_alpha"] >= 0, "a number >= 0")
     need("random_crop", p["random_crop"] is None
-         or (is_number(p["random_crop"]) and p["random_crop"] > 0), "None or a positive number")
+         or (is_number(p["random_crop"], finite=True) and p["random_crop"] > 0),
+         "None or a positive number")
     need("dropout", is_number(p["dropout"]) and 0 <= p["dropout"] < 1, "in [0, 1)")
     need("weight_decay", is_number(p["weight_decay"]) and p["weight_decay"] >= 0, "a number >= 0")
     need("validation_fraction", p["validation_fraction"] is None
@@ -64,9 +66,9 @@ def check_params(est) -> None:
          "None or a number in (0, 1)")
     need("n_threads", p["n_threads"] is None or (is_int(p["n_threads"]) and p["n_threads"] >= 1),
          "None or a positive integer")
-    need("device", isinstance(p["device"], str) and (
-        p["device"] in ("auto", "cpu") or p["device"].startswith("cuda")),
-         "'auto', 'cpu' or 'cuda[:N]'")
+    need("device", isinstance(p["device"], str)
+         and re.fullmatch(r"auto|cpu|cuda(:\d+)?", p["device"]) is not None,
+         "'auto', 'cpu', 'cuda' or 'cuda:N'")
     if is_int(p["n_heads"]) and is_int(p["n_filters"]) and p["n_heads"] > p["n_filters"] >= 1:
         problems.append(
             f"n_heads must not exceed n_filters (each head needs at least one filter), "

@@ -1,5 +1,7 @@
 """Checks on the estimator's parameters (sklearn_mhr._params) and the lengths they give."""
 
+import re
+
 import pytest
 from tasks import noise_task
 
@@ -31,3 +33,24 @@ def test_new_parameters_are_checked(data):
     for name in ("optimizer", "lr_schedule", "mixup_alpha", "freq_mask_width", "random_crop",
                  "momentum", "restart_period"):
         assert name in message
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(sample_rate=float("inf")), "sample_rate must be a positive number, got inf"),
+    (dict(window_duration=float("inf")), "window_duration must be a positive number, got inf"),
+    (dict(lr=float("nan")), "lr must be a positive number, got nan"),
+    (dict(random_crop=float("inf")), "random_crop must be None or a positive number, got inf"),
+    (dict(device="cudaXYZ"), "device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'cudaXYZ'"),
+    (dict(device="cuda:"), "device must be 'auto', 'cpu', 'cuda' or 'cuda:N'"),
+])
+def test_non_finite_numbers_and_malformed_devices_are_refused(data, params, message):
+    X, y = data
+    with pytest.raises(ValueError, match=re.escape(message)):
+        MHRAudioClassifier(**params).fit(X, y)
+
+
+def test_a_validation_fraction_too_small_to_stratify_names_the_parameter(data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"validation_fraction=0.01 cannot hold out a stratified "
+                                         r"validation set from 24 clips of 3 classes"):
+        MHRAudioClassifier(validation_fraction=0.01).fit(X, y)
