@@ -70,6 +70,30 @@ def test_silent_clip_gives_a_finite_map():
             assert torch.isfinite(fe(torch.zeros(1, 1600))).all()
 
 
+@pytest.mark.parametrize("kind", ["relative", "pcen"])
+def test_level_free_maps_and_gradients_stay_finite_from_silence_to_huge_samples(kind, rng):
+    from sklearn_mhr.nn import MHRNet
+
+    clips = rng.standard_normal((4, 1600)).astype(np.float32)
+    clips[1] = 0.0  # digital silence
+    clips[2] = np.round(clips[2] * 2) * 2.0**-31  # int32 PCM a few steps from zero
+    y = torch.tensor([0, 1, 2, 0])
+    maps = []
+    for gain in (1.0, 1e25):
+        for front_end in ("cosgauss", "mel"):
+            torch.manual_seed(0)
+            net = MHRNet(3, 16000, 400, 200, 129, front_end=front_end, n_filters=12,
+                         compression=kind, context=2, head_hidden=4, back_end_width=4)
+            x = torch.from_numpy(clips) * gain
+            torch.nn.functional.cross_entropy(net(x), y).backward()
+            for name, p in net.named_parameters():
+                assert torch.isfinite(p.grad).all(), (front_end, gain, name)
+            maps.append(net.front_end(x).detach())
+    # the map does not depend on the gain, even where float32 powers would overflow
+    torch.testing.assert_close(maps[0], maps[2], rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(maps[1], maps[3], rtol=1e-4, atol=1e-4)
+
+
 def test_pcen_smoother_equals_its_recursion(rng):
     comp = Compression("pcen", 2, smoothing=0.1).double()
     energy = torch.from_numpy(rng.uniform(0, 1, (1, 2, 50)))

@@ -32,9 +32,14 @@ COMPRESSIONS = ("relative", "log", "pcen")
 
 
 def _floor(energy: torch.Tensor, floor: float) -> torch.Tensor:
-    """``floor`` times each clip's loudest bin, (batch, 1, 1); the smallest normal for silence."""
+    """``floor`` times each clip's loudest bin, (batch, 1, 1).
+
+    For silence, the square root of the smallest normal number: its reciprocal, the
+    gradient's scale, stays far from overflow (clips scaled to unit peak reach it only
+    when silent).
+    """
     peak = energy.amax(dim=(1, 2), keepdim=True)
-    return (floor * peak).clamp_min(torch.finfo(energy.dtype).tiny)
+    return (floor * peak).clamp_min(torch.finfo(energy.dtype).tiny ** 0.5)
 
 
 class Compression(nn.Module):
@@ -75,6 +80,19 @@ class Compression(nn.Module):
             taps = math.ceil(math.log(1e-3) / math.log(1.0 - smoothing))
             decay = smoothing * (1.0 - smoothing) ** torch.arange(taps - 1, -1, -1.0)
             self.register_buffer("smoother", decay.view(1, 1, -1))
+
+    def scale_input(self, x: torch.Tensor) -> torch.Tensor:
+        """Waveforms (batch, n_samples) as the energies of this form want them.
+
+        The level-free forms ignore a clip's gain, so each clip is scaled to a
+        peak of 1 first: the same map, but float32 powers that neither underflow
+        (PCM at a few LSB) nor overflow (samples of 1e25), in either pass. The
+        authors' ``"log"`` depends on the level and gets the clip as it is.
+        """
+        if self.kind == "log":
+            return x
+        peak = x.detach().abs().amax(dim=-1, keepdim=True)
+        return x / peak.clamp_min(torch.finfo(x.dtype).tiny)
 
     def _smooth(self, energy: torch.Tensor) -> torch.Tensor:
         """PCEN's first-order IIR smoother along time, as a causal FIR of its impulse response."""

@@ -214,4 +214,4 @@ class CosGaussFrontEnd(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # contiguous (batch, n_filters, n_frames): convolutions on a strided view are far slower
-        return self.compression(self.energy(x)).contiguous()
+        return self.compression(self.energy(self.compression.scale_input(x))).contiguous()

@@ -79,4 +79,4 @@ class LogMelFrontEnd(nn.Module):
         return (power @ self.mel_t).transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.compression(self.energy(x)).contiguous()
+        return self.compression(self.energy(self.compression.scale_input(x))).contiguous()
