@@ -181,3 +181,30 @@ def test_early_stopping_is_not_taken_for_an_interrupt(noise, monkeypatch):
                                 "patience": 1, "lr": 1e-12})  # no progress: stops soon
     clf.fit(X, y)
     assert len(clf.net_.history) < 40 and not clf.net_.interrupted_
+
+
+# ----------------------------------------------- what a fitted net keeps
+def test_a_pickled_model_holds_no_training_clips(noise):
+    import pickle
+
+    X, y = noise
+    X = np.repeat(X, 4, axis=1)  # 24 clips of 2 s: their bytes would dominate a pickle
+    plain = MHRAudioClassifier(**TINY_PARAMS).fit(X, y)
+    validated = MHRAudioClassifier(**{**TINY_PARAMS, "validation_fraction": 0.25}).fit(X, y)
+    size = len(pickle.dumps(validated))
+    assert size < len(pickle.dumps(plain)) + X.nbytes / 10
+    assert validated.net_.train_split is None
+    validated.partial_fit(X, y)  # no stale validation clips, no early stopping left to fail
+
+
+def test_warm_start_trains_with_this_calls_parameters_and_validation(noise):
+    X, y = noise
+    clf = MHRAudioClassifier(**{**TINY_PARAMS, "validation_fraction": 0.25, "max_epochs": 2})
+    clf.fit(X, y)
+    net = clf.net_
+    clf.set_params(warm_start=True, batch_size=3, validation_fraction=0.5, max_epochs=1)
+    clf.fit(X[:12], y[:12])
+    assert clf.net_ is net and len(net.history) == 3
+    last = net.history[-1]["batches"]
+    assert {b["train_batch_size"] for b in last if "train_batch_size" in b} == {3}
+    assert sum(b.get("valid_batch_size", 0) for b in last) == 6  # half of this call's 12 clips

@@ -10,7 +10,9 @@ from sklearn_mhr._skorch.build import (
     LR_SCHEDULES,
     base_seed,
     can_continue,
+    continue_net,
     fitted_attributes,
+    forget_validation,
     module_params,
     resolve_device,
     restart_learning_rates,
@@ -35,9 +37,8 @@ from sklearn_mhr._skorch.threads import torch_threads
 
 __all__ = [
     "LR_SCHEDULES", "OPTIMIZERS", "ClipDataset", "CosineSchedule", "MixupNet",
-    "TrainingDivergedError",
-    "apply_in_batches", "base_seed", "can_continue", "collate_cropped", "collate_tiled",
-    "fitted_attributes", "inference_batches", "module_params", "resolve_device",
-    "raise_if_interrupted", "restart_learning_rates", "seeded_rng", "start_net",
-    "torch_threads",
+    "TrainingDivergedError", "apply_in_batches", "base_seed", "can_continue", "collate_cropped",
+    "collate_tiled", "continue_net", "fitted_attributes", "forget_validation",
+    "inference_batches", "module_params", "raise_if_interrupted", "resolve_device",
+    "restart_learning_rates", "seeded_rng", "start_net", "torch_threads",
 ]

@@ -21,8 +21,9 @@ from sklearn_mhr._skorch.clips import collate_cropped, collate_tiled
 from sklearn_mhr._skorch.net import OPTIMIZERS, CosineSchedule, MixupNet
 from sklearn_mhr.nn import MHRNet
 
-__all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "fitted_attributes", "module_params",
-           "resolve_device", "restart_learning_rates", "seeded_rng", "start_net"]
+__all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "continue_net", "fitted_attributes",
+           "forget_validation", "module_params", "resolve_device", "restart_learning_rates",
+           "seeded_rng", "start_net"]
 
 #: values of the estimator's ``lr_schedule``
 LR_SCHEDULES = ("constant", "cosine", "warm_restarts")
@@ -139,6 +140,41 @@ def start_net(est, classes, device: str, valid_set=None) -> None:
     est.classes_ = classes
     est.net_ = _build_net(est, len(classes), device, valid_set)
     est.net_.initialize()
+
+
+def continue_net(est, device: str, valid_set=None) -> None:
+    """Give ``est.net_`` the current training parameters; keep weights, optimizer state, history.
+
+    A warm-started ``fit`` goes on from where the last one stopped, but with
+    this call's epochs, batch size, augmentation, validation clips, patience,
+    workers and weight decay, which a net built by the last call would
+    silently keep.
+    """
+    net = est.net_
+    fresh = _build_net(est, len(est.classes_), device, valid_set)  # not initialised: cheap
+    settings = {name: value for name, value in fresh.get_params().items()
+                if not name.startswith(("module", "optimizer", "criterion", "device",
+                                        "callbacks"))}
+    net.set_params(**settings)  # module and optimizer stay as they are
+    net.callbacks = fresh.callbacks
+    net.initialize_callbacks()
+    for group in net.optimizer_.param_groups:  # without resetting the optimizer's moments
+        group["weight_decay"] = est.weight_decay
+        if "momentum" in group:
+            group["momentum"] = est.momentum
+
+
+def forget_validation(net) -> None:
+    """Drop the validation clips (and early stopping) once a fit is over.
+
+    They are the net's ``train_split``; kept, they would travel with every
+    pickled model, and a later ``partial_fit`` would validate on them.
+    """
+    if net.train_split is not None:
+        net.train_split = None
+        net.callbacks = [(name, cb) for name, cb in net.callbacks or []
+                         if name != "early_stopping"] or None
+        net.initialize_callbacks()
 
 
 def can_continue(est, classes) -> bool:
