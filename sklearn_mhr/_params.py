@@ -14,7 +14,7 @@ from sklearn_mhr._numbers import is_int, is_number
 from sklearn_mhr._skorch import LR_SCHEDULES, OPTIMIZERS
 from sklearn_mhr.nn import BACK_ENDS, FRONT_ENDS
 from sklearn_mhr.nn.compression import COMPRESSIONS
-from sklearn_mhr.nn.cosgauss import INITS
+from sklearn_mhr.nn.cosgauss import INITS, WIDTHS
 from sklearn_mhr.nn.frontend import PATHS
 from sklearn_mhr.nn.relevance import ACTIVATIONS, SCALINGS
 
@@ -26,6 +26,7 @@ CHOICES = {
     "front_end_path": PATHS,
     "compression": COMPRESSIONS,
     "filter_init": INITS,
+    "filter_width": WIDTHS,
     "head_activation": ACTIVATIONS,
     "relevance_scaling": SCALINGS,
     "back_end": tuple(BACK_ENDS),

@@ -15,7 +15,9 @@ from sklearn_mhr._skorch import (
     apply_in_batches,
     base_seed,
     can_continue,
+    continue_net,
     fitted_attributes,
+    forget_validation,
     raise_if_interrupted,
     resolve_device,
     restart_learning_rates,
@@ -49,6 +51,13 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Filters of the front end (rows of the map).
     filter_init : {"mel", "uniform", "random"}, default="mel"
         Initial centre frequencies of the learnable filters.
+    filter_width : {"paper", "mel"}, default="paper"
+        How the learnable filters' Gaussian widths follow their centres: the
+        paper's ``5 / f`` seconds, or a half-power bandwidth equal to the mel
+        spacing at the centre, which tiles the band like a mel filterbank at
+        any sample rate and filter count (give it a ``kernel_duration`` close
+        to the window, or low filters are truncated). docs/benchmarks.md
+        compares them.
     learn_bandwidth : bool, default=False
         Learn each filter's width independently of its centre frequency.
     front_end_path : {"fft", "time"}, default="fft"
@@ -183,8 +192,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, sample_rate=16000, front_end="cosgauss", n_filters=80,
-                 filter_init="mel", learn_bandwidth=False, front_end_path="fft",
-                 compression="relative", top_db=80.0, window_duration=0.0464,
+                 filter_init="mel", filter_width="paper", learn_bandwidth=False,
+                 front_end_path="fft", compression="relative", top_db=80.0, window_duration=0.0464,
                  hop_duration=0.0232, kernel_duration=0.016, n_heads=2, context=10,
                  head_hidden=50, head_activation="sigmoid", relevance_scaling="none",
                  back_end="light", back_end_width=16, dropout=0.2, max_epochs=30,
@@ -198,6 +207,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.front_end = front_end
         self.n_filters = n_filters
         self.filter_init = filter_init
+        self.filter_width = filter_width
         self.learn_bandwidth = learn_bandwidth
         self.front_end_path = front_end_path
         self.compression = compression
@@ -287,11 +297,12 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         device = resolve_device(self.device)
         with torch_threads(self.n_threads), seeded_rng(seed, device):
             if continuing:
-                self.net_.set_params(max_epochs=self.max_epochs, verbose=self.verbose)
+                continue_net(self, device, valid_set)
                 restart_learning_rates(self)
             else:
                 start_net(self, classes, device, valid_set)
             self.net_.partial_fit(train_set, None)
+        forget_validation(self.net_)
         vars(self).update(fitted_attributes(self.net_.module_))
         raise_if_interrupted(self.net_)
         return self

@@ -1,4 +1,4 @@
-"""The random initialisation of the filterbank: the authors' draw of the logits."""
+"""The cos-Gauss filterbank: the authors' random draw of the logits, and the width rules."""
 
 import numpy as np
 import pytest
@@ -71,3 +71,30 @@ def test_deterministic_inits_do_not_use_the_generator(init):
     state = torch.get_rng_state()
     CosGaussFilterbank(10, 129, 16000, init=init)
     assert torch.equal(state, torch.get_rng_state())
+
+
+@pytest.mark.parametrize("sample_rate, n_filters", [(16000, 80), (44100, 40), (22050, 64)])
+def test_mel_width_gives_each_filter_the_half_power_band_of_a_mel_triangle(sample_rate,
+                                                                           n_filters):
+    from sklearn_mhr.nn.melscale import mel_frequencies
+
+    kernel = round(0.1 * sample_rate) | 1  # long enough to hold every Gaussian but the lowest
+    fb = CosGaussFilterbank(n_filters, kernel, sample_rate, width="mel")
+    freqs, magnitude = fb.frequency_response(1 << 17)
+    power = magnitude**2 / (magnitude**2).max(axis=1, keepdims=True)
+    edges = mel_frequencies(n_filters + 2, 0.0, sample_rate / 2)
+    for k in range(n_filters // 4, n_filters - 2):
+        band = freqs[power[k] >= 0.5]
+        triangle = (edges[k + 2] - edges[k]) / 2  # a mel triangle's width at half height
+        assert band.max() - band.min() == pytest.approx(triangle, rel=0.03), k
+
+
+def test_paper_width_is_five_over_the_centre_frequency():
+    fb = CosGaussFilterbank(8, 2001, 16000)
+    assert fb.width == "paper"
+    s, _ = fb.normalized_centres()
+    t = fb.taps
+    expected = torch.cos(np.pi * s[:, None] * t) * torch.exp(-(t**2) / (2 * (10 / s[:, None]) ** 2))
+    torch.testing.assert_close(fb.filters(), expected)
+    with pytest.raises(ValueError, match=r"width must be one of \('paper', 'mel'\)"):
+        CosGaussFilterbank(8, 33, 16000, width="erb")

@@ -155,6 +155,7 @@ def test_cross_val_score(data):
     dict(back_end="cnn_lstm"),
     dict(head_activation="softmax", n_heads=3),
     dict(filter_init="random", learn_bandwidth=True),
+    dict(filter_width="mel", kernel_duration=0.02),
     dict(compression="log"),
     dict(compression="pcen", front_end="mel", n_heads=1),
     dict(relevance_scaling="band"),

@@ -6,11 +6,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from sklearn_mhr.nn.melscale import mel_frequencies
+from sklearn_mhr.nn.melscale import hz_to_mel, mel_frequencies
 
-__all__ = ["CosGaussFilterbank", "INITS", "RANDOM_LOGIT_RANGE"]
+__all__ = ["CosGaussFilterbank", "INITS", "RANDOM_LOGIT_RANGE", "WIDTHS"]
 
 INITS = ("mel", "uniform", "random")
+WIDTHS = ("paper", "mel")
 
 #: Interval of the logits ``mu`` that ``init="random"`` draws from uniformly: the authors'
 #: ``torch.rand(ngf) * (-5) + 1.3`` (ASC/learn_means/Net_learn_means_AcFB.py, and
@@ -65,6 +66,13 @@ class CosGaussFilterbank(nn.Module):
         close to uniform in log frequency there). The draw uses torch's
         generator, so ``torch.manual_seed`` (or the estimator's
         ``random_state``) fixes it.
+    width : {"paper", "mel"}, default="paper"
+        How the Gaussian width follows the centre frequency ``f``: the paper's
+        ``5 / f`` seconds, whatever the sample rate and the number of filters;
+        or ``"mel"``, a half-power bandwidth equal to the spacing of
+        ``n_filters`` mel-spaced centres at ``f`` (the width of a mel
+        triangle), so that the filters tile the band as a mel filterbank does
+        at any sample rate. A kernel shorter than the Gaussian truncates it.
     learn_bandwidth : bool, default=False
         Learn a per-filter width factor ``exp(beta_k)`` (starts at 1) on top
         of the width tied to the centre frequency.
@@ -77,13 +85,16 @@ class CosGaussFilterbank(nn.Module):
     learning raw waveform audio representations", WASPAA 2021, arXiv:2107.14793.
     """
 
-    def __init__(self, n_filters, kernel_size, sample_rate, *, init="mel",
+    def __init__(self, n_filters, kernel_size, sample_rate, *, init="mel", width="paper",
                  learn_bandwidth=False, f_min=0.0):
         super().__init__()
         self.n_filters = int(n_filters)
         self.kernel_size = int(kernel_size)
         self.sample_rate = float(sample_rate)
         self.init = init
+        if width not in WIDTHS:
+            raise ValueError(f"width must be one of {WIDTHS}, got {width!r}")
+        self.width = width
         self.learn_bandwidth = bool(learn_bandwidth)
         self.f_min = float(f_min)
         logits = _initial_logits(self.n_filters, init, self.f_min, self.sample_rate / 2)
@@ -107,11 +118,20 @@ class CosGaussFilterbank(nn.Module):
         """Kernels of shape (n_filters, kernel_size), sorted by centre frequency."""
         s, order = self.normalized_centres()
         s = s.unsqueeze(1)
-        width = 10.0 / s
+        width = 10.0 / s if self.width == "paper" else self._mel_width(s)
         if self.learn_bandwidth:
             width = width * torch.exp(self.log_width[order]).unsqueeze(1)
         t = self.taps.to(s.dtype)
         return torch.cos(np.pi * s * t) * torch.exp(-(t**2) / (2 * width**2))
+
+    def _mel_width(self, s: torch.Tensor) -> torch.Tensor:
+        """Gaussian width in taps whose half-power bandwidth is the mel spacing at ``s``."""
+        nyquist = self.sample_rate / 2
+        step = (float(hz_to_mel(nyquist)) - float(hz_to_mel(self.f_min))) / (self.n_filters + 1)
+        spacing_hz = step * (700.0 + s * nyquist) / 1127.0  # d(mel)/df = 1127 / (700 + f)
+        # |H|^2 is a Gaussian of std sigma_f / sqrt(2): half power at 2.3548 of that
+        sigma_hz = np.sqrt(2.0) * spacing_hz / 2.3548
+        return self.sample_rate / (2 * np.pi * sigma_hz)
 
     def centre_frequencies(self) -> np.ndarray:
         """Current centre frequencies in Hz, sorted, as a NumPy array."""

@@ -128,7 +128,7 @@ class CosGaussFrontEnd(nn.Module):
         required, though every front end's constructor takes the same arguments).
     path : {"fft", "time"}, default="fft"
         How energies are computed (module docstring).
-    init, learn_bandwidth, f_min
+    init, width, learn_bandwidth, f_min
         Passed to :class:`CosGaussFilterbank`.
     compression : {"relative", "log", "pcen"}, default="relative"
         How energies become the map (:class:`~sklearn_mhr.nn.compression.Compression`).
@@ -150,7 +150,7 @@ class CosGaussFrontEnd(nn.Module):
     """
 
     def __init__(self, n_filters, sample_rate, win_length, hop_length, kernel_size=None, *,
-                 path="fft", init="mel", learn_bandwidth=False, f_min=0.0,
+                 path="fft", init="mel", width="paper", learn_bandwidth=False, f_min=0.0,
                  compression="relative", top_db=80.0, eps=1e-6, chunk_samples=2**20):
         super().__init__()
         if path not in PATHS:
@@ -163,7 +163,8 @@ class CosGaussFrontEnd(nn.Module):
                 f"got {kernel_size}"
             )
         self.filterbank = CosGaussFilterbank(n_filters, kernel_size, sample_rate, init=init,
-                                             learn_bandwidth=learn_bandwidth, f_min=f_min)
+                                             width=width, learn_bandwidth=learn_bandwidth,
+                                             f_min=f_min)
         self.win_length, self.hop_length = int(win_length), int(hop_length)
         self.path, self.chunk_samples = path, int(chunk_samples)
         self.compression = Compression(compression, n_filters, top_db=top_db, eps=eps)

@@ -33,7 +33,7 @@ class LogMelFrontEnd(nn.Module):
         (``FRONT_ENDS`` builds them all alike).
     path : {"fft"}, default="fft"
         The only computation of this front end.
-    init, learn_bandwidth
+    init, width, learn_bandwidth
         Unused: the mel filters are fixed.
     f_min : float, default=0.0
         Lowest band edge in Hz.
@@ -49,7 +49,7 @@ class LogMelFrontEnd(nn.Module):
     """
 
     def __init__(self, n_filters, sample_rate, win_length, hop_length, kernel_size=None, *,
-                 path="fft", init="mel", learn_bandwidth=False, f_min=0.0,
+                 path="fft", init="mel", width="paper", learn_bandwidth=False, f_min=0.0,
                  compression="relative", top_db=80.0, eps=1e-6):
         super().__init__()
         if path != "fft":

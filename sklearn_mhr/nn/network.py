@@ -43,6 +43,8 @@ class MHRNet(nn.Module):
         How the learnable front end computes energies (its ``path``).
     filter_init : {"mel", "uniform", "random"}, default="mel"
         Initial centre frequencies of the learnable filters (its ``init``).
+    filter_width : {"paper", "mel"}, default="paper"
+        How the learnable filters' widths follow their centres (its ``width``).
     learn_bandwidth : bool, default=False
         Learn filter widths independently of their centres.
     compression : {"relative", "log", "pcen"}, default="relative"
@@ -78,15 +80,15 @@ class MHRNet(nn.Module):
 
     def __init__(self, n_classes, sample_rate, win_length, hop_length, kernel_size, *,
                  front_end="cosgauss", n_filters=80, front_end_path="fft", filter_init="mel",
-                 learn_bandwidth=False, compression="relative", top_db=80.0, n_heads=2,
-                 context=10, head_hidden=50, head_activation="sigmoid", relevance_scaling="none",
-                 back_end="light", back_end_width=16, dropout=0.2, freq_mask_width=0,
-                 time_mask_width=0, n_masks=2):
+                 filter_width="paper", learn_bandwidth=False, compression="relative",
+                 top_db=80.0, n_heads=2, context=10, head_hidden=50, head_activation="sigmoid",
+                 relevance_scaling="none", back_end="light", back_end_width=16, dropout=0.2,
+                 freq_mask_width=0, time_mask_width=0, n_masks=2):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
         back_cls = _lookup(BACK_ENDS, "back_end", back_end)
         self.front_end = front_cls(n_filters, sample_rate, win_length, hop_length, kernel_size,
-                                   path=front_end_path, init=filter_init,
+                                   path=front_end_path, init=filter_init, width=filter_width,
                                    learn_bandwidth=learn_bandwidth, compression=compression,
                                    top_db=top_db)
         self.relevance = (
