@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
         "train", help="fit on a corpus' standard training split and save the model",
         description="Fit MHRAudioClassifier on the training side of a corpus' standard split "
                     "(UrbanSound8K: every fold but --test-fold; DCASE2020: fold1_train.csv; "
-                    "folder: every clip) and save it as a model directory.")
+                    "folder: every clip, or those outside --test-groups) and save it as a model "
+                    "directory.")
     _add_corpus_arguments(train, side="train")
     train.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
     _add_model_arguments(train)
@@ -157,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate", help="score a saved model on a corpus' standard test split",
         description="Accuracy, macro F1, log loss and the confusion matrix of a saved model on "
                     "the test side of a corpus' standard split (UrbanSound8K: the held-out fold; "
-                    "DCASE2020: fold1_evaluate.csv, with per-device accuracy; folder: every clip).")
+                    "DCASE2020: fold1_evaluate.csv, with per-device accuracy; folder: every clip, "
+                    "or those of --test-groups).")
     evaluate.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
     _add_corpus_arguments(evaluate, side="test")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead")
