@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -490,3 +491,21 @@ def test_ctrl_c_during_train_exits_130_and_saves_nothing(work, tmp_path):
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not (out / "meta.json").exists()
+
+
+def test_demo_overwrites_only_its_own_filters_table(done, work, tmp_path):
+    assert done("demo").returncode == 0
+    foreign = tmp_path / "model_with_notes"
+    shutil.copytree(work / "demo_model", foreign)
+    meta = json.loads((foreign / "meta.json").read_text())
+    meta["metadata"]["command"] = "train"  # a model of someone else's, beside their own table
+    (foreign / "meta.json").write_text(json.dumps(meta))
+    (foreign / "filters.csv").write_text("my own filters\n")
+    args = [*DEMO[:-1], str(foreign)]
+    line = error_line(run_cli(work, *args), "demo")
+    assert "filters.csv' exists and was not written by sklearn-mhr demo" in line
+    assert (foreign / "filters.csv").read_text() == "my own filters\n"
+    again = run_cli(work, *DEMO[:-1], str(tmp_path / "demo_again"))
+    assert again.returncode == 0, again.stderr
+    rerun = run_cli(work, *DEMO[:-1], str(tmp_path / "demo_again"))  # over its own output
+    assert rerun.returncode == 0, rerun.stderr

@@ -145,3 +145,16 @@ def test_errors_are_one_line(tmp_path, args, message):
     assert len(lines) == 1 and lines[0].startswith("sklearn-mhr tune: error: "), result.stderr
     assert message in lines[0]
     assert np.all([not (tmp_path / "search" / "model").exists()])
+
+
+def test_a_folder_tune_did_not_create_is_refused_untouched(tmp_path):
+    write_audio_folder(tmp_path / "clips", classes=CLASSES, n_per_class=2, sample_rate=8000,
+                       duration=0.25)
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "trials.csv").write_text("my own table\n")
+    result = subprocess.run([sys.executable, "-m", "sklearn_mhr", *tune_args()],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "is a non-empty directory that sklearn-mhr tune did not create" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "search").iterdir()) == ["trials.csv"]
+    assert (tmp_path / "search" / "trials.csv").read_text() == "my own table\n"

@@ -21,6 +21,20 @@ def write_filters(estimator, path) -> None:
             writer.writerow([i, f"{initial:.3f}", f"{learned:.3f}"])
 
 
+def _check_filters_file(out, persistence) -> None:
+    """Refuse to overwrite a filters.csv that an earlier demo did not write beside its model."""
+    if not (out / "filters.csv").exists():
+        return
+    try:
+        command = persistence.read_metadata(out).get("metadata", {}).get("command")
+    except (OSError, ValueError):
+        command = None
+    if command != "demo":
+        raise ValueError(
+            f"'{out / 'filters.csv'}' exists and was not written by sklearn-mhr demo; pass "
+            "another --out, so that no file of yours is overwritten")
+
+
 def run(args) -> int:
     """Generate data, train both models, print the table, save MHR; return the exit code."""
     from sklearn.model_selection import train_test_split
@@ -30,6 +44,7 @@ def run(args) -> int:
     from sklearn_mhr.estimator import MHRAudioClassifier
 
     out = persistence.check_save_path(args.out)
+    _check_filters_file(out, persistence)
     print(f"Generating {args.n_clips} clips of {args.duration} s at {args.sample_rate} Hz "
           f"({args.n_classes} classes, seed {args.seed})", flush=True)
     bunch = make_sound_scenes(args.n_clips, n_classes=args.n_classes, duration=args.duration,

@@ -26,6 +26,26 @@ def _fixed_parameters(args) -> dict:
     return {k: v for k, v in fixed.items() if k not in _NOT_SEARCHED}
 
 
+_MARKER = ".sklearn-mhr-tune"
+
+
+def _claim_output_folder(out: Path) -> None:
+    """Make `out` a tune folder, refusing one that holds files tune did not write.
+
+    A tune folder carries a marker file; workers joining the study find it and
+    write beside each other, as they should.
+    """
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out '{out}' is a file; pass a directory for the search's results")
+    if out.is_dir() and not (out / _MARKER).exists() and any(out.iterdir()):
+        raise ValueError(
+            f"--out '{out}' is a non-empty directory that sklearn-mhr tune did not create; pass "
+            "a new or empty directory (or one of an earlier search), so that no file of yours "
+            "(trials.csv, plots, a model) is overwritten")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / _MARKER).touch()
+
+
 @contextlib.contextmanager
 def _locked(path: Path):
     """Hold an exclusive lock on `path` (workers of one machine writing to one folder)."""
@@ -76,7 +96,7 @@ def run(args) -> int:
                                      sample_rate=args.sample_rate, duration=args.duration)
     estimator = build_estimator(args, sample_rate=part.sample_rate)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    _claim_output_folder(out)
     model_dir = persistence.check_save_path(out / "model") if args.refit else None
     storage = args.storage or str(out / "study.journal")
     cv, groups, cv_text = protocols.cross_validation(args.dataset, part, args.cv,
