@@ -127,6 +127,11 @@ def check_targets(y, n_clips: int, owner: str) -> np.ndarray:
     if y is None:
         raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
     y = column_or_1d(y, warn=True)
+    if y.dtype == object:
+        kinds = sorted({type(label).__name__ for label in y})
+        if len(kinds) > 1:
+            raise ValueError(f"y mixes labels of types {', '.join(kinds)}; use labels of one type "
+                             "(all strings, or all integers)")
     check_classification_targets(y)
     if len(y) != n_clips:
         raise ValueError(f"X has {n_clips} clips but y has {len(y)} labels; they must match")

@@ -275,3 +275,35 @@ def test_audio_folder_errors(folder, tmp_path):
         load_audio_folder(loose)
     with pytest.raises(ValueError, match="extensions must be a non-empty"):
         load_audio_folder(folder, extensions=())
+
+
+def test_metadata_naming_files_outside_the_corpus_is_refused(us8k, dcase, copy_of, tmp_path):
+    root = copy_of(us8k)
+    secret = tmp_path / "secret.wav"
+    shutil.copy(next((root / "audio" / "fold1").iterdir()), secret)  # exists, readable audio
+    meta = root / "metadata" / "UrbanSound8K.csv"
+    lines = meta.read_text().splitlines()
+    fields = lines[1].split(",")
+    fields[0] = "../../../secret.wav"
+    lines[1] = ",".join(fields)
+    meta.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"1 audio file name\(s\) listed in .*UrbanSound8K.csv' "
+                                         r"point outside the corpus folder"):
+        load_urbansound8k(root)
+
+    dcase_root = shutil.copytree(dcase, tmp_path / "dcase")
+    meta = dcase_root / "meta.csv"
+    text = meta.read_text()
+    first = text.splitlines()[1].split("\t")[0]  # audio/<name>.wav
+    for path in (meta, *sorted((dcase_root / "evaluation_setup").iterdir())):
+        path.write_text(path.read_text().replace(first, "audio/../../" + first.split("/")[-1]))
+    with pytest.raises(ValueError, match="point outside the corpus folder"):
+        load_dcase2020_task1a(dcase_root, subset="all")
+
+
+def test_a_corpus_of_links_to_files_elsewhere_still_loads(us8k, tmp_path):
+    linked = tmp_path / "linked"
+    (linked / "metadata").mkdir(parents=True)
+    shutil.copy(us8k / "metadata" / "UrbanSound8K.csv", linked / "metadata")
+    (linked / "audio").symlink_to(us8k / "audio")
+    assert len(load_urbansound8k(linked).target) == 16

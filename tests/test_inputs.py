@@ -44,3 +44,9 @@ def test_a_model_hears_int16_pcm_as_the_float_clip():
     np.testing.assert_allclose(clf.predict_proba(pcm), clf.predict_proba(floats), rtol=1e-6)
     np.testing.assert_allclose(clf.predict_proba(list(pcm)), clf.predict_proba(floats),
                                rtol=1e-6)
+
+
+def test_labels_of_mixed_types_are_refused_by_name():
+    X, _ = tone_task(4, seed=0)
+    with pytest.raises(ValueError, match="y mixes labels of types int, str; use labels of one"):
+        MHRAudioClassifier(**TINY_PARAMS).fit(X, np.array([1, "a", 2, "b"], dtype=object))

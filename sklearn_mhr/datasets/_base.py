@@ -168,7 +168,8 @@ def check_root(root: str | os.PathLike) -> Path:
     return root
 
 
-def check_files_exist(paths: Sequence[str], *, listed_in: str | os.PathLike) -> None:
+def check_files_exist(paths: Sequence[str], *, listed_in: str | os.PathLike,
+                      root: str | os.PathLike | None = None) -> None:
     """Raise FileNotFoundError naming the first missing files, if any.
 
     Parameters
@@ -177,7 +178,21 @@ def check_files_exist(paths: Sequence[str], *, listed_in: str | os.PathLike) -> 
         Audio files that must exist.
     listed_in : str or os.PathLike
         The metadata file that lists them (named in the error).
+    root : str or os.PathLike, optional
+        The corpus folder: a path that leaves it (``..`` or an absolute name in
+        the metadata) is refused with a ValueError, before anything is read.
+        The test is on the names, so a corpus whose files are links elsewhere
+        still loads.
     """
+    if root is not None:
+        inside = os.path.normpath(os.path.abspath(root)) + os.sep
+        outside = [p for p in paths
+                   if not os.path.normpath(os.path.abspath(p)).startswith(inside)]
+        if outside:
+            shown = ", ".join(f"'{p}'" for p in outside[:5])
+            raise ValueError(
+                f"{len(outside)} audio file name(s) listed in '{listed_in}' point outside the "
+                f"corpus folder '{root}': {shown}; a corpus reads only its own files")
     missing = [p for p in paths if not os.path.isfile(p)]
     if missing:
         shown = ", ".join(f"'{p}'" for p in missing[:5])

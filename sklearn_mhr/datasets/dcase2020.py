@@ -193,7 +193,7 @@ def load_dcase2020_task1a(
         [os.path.join(root, *name.split("/")) for name in column("filename")],
         dtype=str,
     )
-    check_files_exist(filenames, listed_in=meta.path)
+    check_files_exist(filenames, listed_in=meta.path, root=root)
     target = column("scene_label")
     subset_col = role[rows].astype(str)
     cv = None

@@ -194,7 +194,7 @@ def load_urbansound8k(
         ],
         dtype=str,
     )[keep]
-    check_files_exist(filenames, listed_in=meta_path)
+    check_files_exist(filenames, listed_in=meta_path, root=root)
     fold = fold[keep]
     target = names[keep]
     present = sorted(set(class_id[keep].tolist()))
