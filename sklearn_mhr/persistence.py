@@ -123,11 +123,11 @@ def _lock_is_stale(lock: Path) -> bool:
     if host != socket.gethostname():
         return False
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # PermissionError: alive, another user's
     except ProcessLookupError:
         return True
     except PermissionError:
-        return False
+        pass
     return False
 
 
@@ -171,9 +171,9 @@ def _read_json(path: Path) -> dict:
 
 def _check_manifest(root: Path, meta: dict) -> None:
     """Refuse files that are not the ones ``meta.json`` was saved with (format 2 on)."""
-    files = meta.get("files")
     if meta.get("format_version", 1) < 2:
         return
+    files = meta.get("files")
     if not isinstance(files, dict) or set(files) != set(_SIGNED):
         raise ValueError(f"'{root / 'meta.json'}' lacks the hashes of {', '.join(_SIGNED)}; "
                          "the model file is damaged. Save the model again")

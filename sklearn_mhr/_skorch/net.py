@@ -11,11 +11,11 @@ from skorch.callbacks import Callback
 __all__ = ["CosineSchedule", "MixupNet", "OPTIMIZERS", "TrainingDivergedError",
            "raise_if_interrupted"]
 
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
 
 class TrainingDivergedError(ArithmeticError):
     """The training loss became NaN or infinite; the message names the epoch and the batch."""
-
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
 
 class MixupNet(NeuralNet):
