@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
 
+from sklearn_mhr import analysis
 from sklearn_mhr._inputs import as_clip_sequence, check_partial_fit_classes, check_targets
 from sklearn_mhr._params import check_params
 from sklearn_mhr._skorch import (
@@ -103,7 +104,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     max_epochs : int, default=30
         Training epochs (fewer with early stopping).
     batch_size : int, default=32
-        Clips per batch, in training and inference.
+        Clips per batch in training, and per inference batch on a GPU (on the
+        CPU, inference runs one clip at a time).
     lr : float, default=1e-3
         Learning rate (the peak of the schedule).
     filter_lr_factor : float, default=1.0
@@ -408,26 +410,25 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     def relevance_maps(self, X) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Unpooled relevance-weighted maps and head weights, one pair per clip.
 
+        Every stage of the network, per clip, is in
+        :func:`sklearn_mhr.analysis.clip_maps`.
+
         Returns
         -------
         maps : list of ndarray of shape (n_filters, n_frames)
             The representation the back end sees.
         weights : list of ndarray of shape (n_filters, n_frames)
-            Relevance weights in (0, 1); rows ``head_bands_[h]`` come from head
+            Relevance weights in [0, 1]; rows ``head_bands_[h]`` come from head
             ``h``. Empty list when ``n_heads=0``.
         """
-        def both(module, waves):
-            rep, w = module.representation(waves)
-            rep = rep.cpu().numpy()
-            return [(r,) for r in rep] if w is None else list(zip(rep, w.cpu().numpy()))
-
-        outputs, _ = self._run(X, both)
-        maps = [o[0] for o in outputs]
-        weights = [o[1] for o in outputs if len(o) > 1]
-        return maps, weights
+        clips = analysis.clip_maps(self, X)
+        return ([c.weighted for c in clips],
+                [c.weights for c in clips if c.weights is not None])
 
     def frequency_response(self, n_fft: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-        """Magnitude responses of the learned filters.
+        """Magnitude responses of the filters (learned, or the mel bands).
+
+        See :func:`sklearn_mhr.analysis.frequency_response`.
 
         Returns
         -------
@@ -435,10 +436,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             Frequencies in Hz.
         magnitude : ndarray of shape (n_filters, n_fft // 2 + 1)
         """
-        check_is_fitted(self)
-        if self.front_end != "cosgauss":
-            raise ValueError("frequency_response needs front_end='cosgauss'; mel filters are fixed")
-        return self.net_.module_.front_end.filterbank.frequency_response(n_fft)
+        return analysis.frequency_response(self, n_fft)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

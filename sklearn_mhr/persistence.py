@@ -8,7 +8,8 @@ A saved model is a directory of four files:
   ``torch.save``;
 - ``meta.json``: the format, the versions that wrote it, the fitted attributes
   that describe the network, free-form metadata (what the command line
-  trained on, say) and the SHA-256 of the other three files. It is written
+  trained on, say), the training history per epoch and the SHA-256 of the
+  other three files. It is written
   last: its presence marks a complete model.
 
 Saving writes the four files into a fresh hidden folder inside the model
@@ -42,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from sklearn_mhr._numbers import is_int
+from sklearn_mhr._numbers import is_int, is_number
 
 __all__ = [
     "ModelVersionWarning", "check_save_path", "load", "read_metadata", "read_params", "save",
@@ -99,6 +100,23 @@ def _classes_to_json(classes: np.ndarray) -> dict:
             )
     dtype = "object" if classes.dtype == object else classes.dtype.str
     return {"dtype": dtype, "classes": values}
+
+
+def _history_to_json(history) -> list[dict]:
+    """The per-epoch entries of a skorch history that have a JSON form; batches left out."""
+    return [{key: value for key, value in record.items()
+             if isinstance(value, bool | str) or is_number(value, finite=True)}
+            for record in history]
+
+
+def _history_from_json(meta: dict, path: Path):
+    """The skorch History saved in ``meta.json`` (empty for models saved without one)."""
+    from skorch.history import History
+
+    records = meta.get("history", [])
+    if not (isinstance(records, list) and all(isinstance(r, dict) for r in records)):
+        raise ValueError(f"'{path}': 'history' must be a list of per-epoch objects")
+    return History([{**record, "batches": []} for record in records])
 
 
 def _write_json(path: Path, obj: dict) -> None:
@@ -294,6 +312,7 @@ def save(estimator, path, *, metadata: dict | None = None) -> Path:
         "torch_version": torch.__version__,
         "fitted": fitted,
         "metadata": metadata or {},
+        "history": _history_to_json(estimator.net_.history),
     }
     root.mkdir(parents=True, exist_ok=True)
     with _save_lock(root):
@@ -324,8 +343,9 @@ def read_metadata(path) -> dict:
     -------
     meta : dict
         ``format``, ``format_version``, ``sklearn_mhr_version``,
-        ``torch_version``, ``fitted`` (attributes) and ``metadata`` (what
-        :func:`save` was given).
+        ``torch_version``, ``fitted`` (attributes), ``metadata`` (what
+        :func:`save` was given) and ``history`` (one object per training
+        epoch: losses, validation scores, seconds).
 
     Raises
     ------
@@ -534,4 +554,5 @@ def load(path, *, device: str | None = None):
     if "n_features_in_" in fitted:
         estimator.n_features_in_ = int(fitted["n_features_in_"])
     vars(estimator).update(fitted_attributes(module))
+    estimator.net_.history = _history_from_json(meta, root / "meta.json")
     return estimator

@@ -560,3 +560,28 @@ def test_two_processes_saving_to_one_folder_never_leave_a_mix(model, data, tmp_p
     final = load(target)
     np.testing.assert_array_equal(final.predict_proba(X[:3]), expected[tuple(final.classes_)])
     assert not list(target.glob(".saving*"))
+
+
+def test_history_survives_saving(tmp_path, data):
+    from sklearn_mhr.analysis import training_history
+
+    est = MHRAudioClassifier(**{**TINY, "max_epochs": 3, "validation_fraction": 0.25,
+                                "patience": 5}).fit(*data)
+    loaded = load(save(est, tmp_path / "m"))
+    saved, reloaded = training_history(est), training_history(loaded)
+    assert set(saved) == set(reloaded)
+    for key in saved:
+        np.testing.assert_array_equal(reloaded[key], saved[key])
+    assert np.isfinite(reloaded.valid_acc).all()
+    # the reloaded history goes on: one more epoch is the fourth
+    loaded.partial_fit(*data)
+    assert len(loaded.net_.history) == 4
+
+
+def test_malformed_history_is_refused(tmp_path, model):
+    root = save(model, tmp_path / "m")
+    meta = json.loads((root / "meta.json").read_text())
+    meta["history"] = {"epoch": 1}
+    (root / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="'history' must be a list"):
+        load(root)

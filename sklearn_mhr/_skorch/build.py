@@ -13,7 +13,7 @@ import inspect
 
 import numpy as np
 import torch
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
 from skorch.helper import predefined_split
 
 from sklearn_mhr._lengths import sample_lengths
@@ -91,10 +91,18 @@ def _group_rates(est) -> list[tuple[str, float]]:
     return [("*", est.lr)]
 
 
+def valid_accuracy(net, X, y) -> float:
+    """Accuracy of ``net`` on the validation clips (skorch caches their outputs)."""
+    return float(np.mean(net.predict(X).argmax(axis=1) == y))
+
+
 def _build_net(est, n_classes: int, device: str, valid_set) -> MixupNet:
     callbacks, train_split = [], None
     if valid_set is not None:
         train_split = predefined_split(valid_set)
+        callbacks.append(("valid_acc", EpochScoring(valid_accuracy, name="valid_acc",
+                                                    lower_is_better=False)))
+        # after valid_acc, so that the epoch that stops training has its score
         callbacks.append(("early_stopping", EarlyStopping(patience=est.patience, load_best=True)))
     callbacks += _schedule_callbacks(est)
     optimizer_args = {"optimizer__weight_decay": est.weight_decay}
@@ -165,7 +173,7 @@ def continue_net(est, device: str, valid_set=None) -> None:
 
 
 def forget_validation(net) -> None:
-    """Drop the validation clips (and early stopping) once a fit is over.
+    """Drop the validation clips (and early stopping and scoring) once a fit is over.
 
     They are the net's ``train_split``; kept, they would travel with every
     pickled model, and a later ``partial_fit`` would validate on them.
@@ -173,7 +181,7 @@ def forget_validation(net) -> None:
     if net.train_split is not None:
         net.train_split = None
         net.callbacks = [(name, cb) for name, cb in net.callbacks or []
-                         if name != "early_stopping"] or None
+                         if name not in ("early_stopping", "valid_acc")] or None
         net.initialize_callbacks()
 
 

@@ -185,6 +185,21 @@ class CosGaussFrontEnd(nn.Module):
         """Centre frequencies in Hz at initialisation, sorted."""
         return self.filterbank.initial_centre_frequencies()
 
+    def frequency_response(self, n_fft: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+        """Magnitude responses of the kernels as applied (unit energy unless ``"log"``).
+
+        Returns
+        -------
+        freqs : ndarray of shape (n_fft // 2 + 1,)
+            Frequencies in Hz (``n_fft`` is raised to the kernel length if shorter).
+        magnitude : ndarray of shape (n_filters, n_fft // 2 + 1)
+            ``|H_k(f)|`` on a linear scale; ``|H_k(f)|^2`` weighs the power spectrum.
+        """
+        n_fft = max(int(n_fft), self.filterbank.kernel_size)
+        with torch.no_grad():
+            mag = torch.fft.rfft(self.kernels().double(), n=n_fft).abs()
+        return np.fft.rfftfreq(n_fft, 1.0 / self.filterbank.sample_rate), mag.cpu().numpy()
+
     def kernels(self) -> torch.Tensor:
         """The filterbank's kernels, at unit energy unless ``compression="log"``."""
         kernels = self.filterbank.filters()

@@ -71,6 +71,20 @@ class LogMelFrontEnd(nn.Module):
 
     initial_centre_frequencies = centre_frequencies
 
+    def frequency_response(self, n_fft: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+        """Magnitude responses of the mel bands: square roots of the unit-area triangles.
+
+        Returns
+        -------
+        freqs : ndarray of shape (n_fft // 2 + 1,)
+            Frequencies in Hz.
+        magnitude : ndarray of shape (n_filters, n_fft // 2 + 1)
+            ``|H_k(f)|``: its square is the triangle that weighs the power spectrum.
+        """
+        n_fft = int(n_fft)
+        weights = mel_filter_matrix(self.n_filters, n_fft, self.sample_rate, self.f_min)
+        return np.fft.rfftfreq(n_fft, 1.0 / self.sample_rate), np.sqrt(weights)
+
     def energy(self, x: torch.Tensor) -> torch.Tensor:
         """Mel energies before compression, (batch, n_samples) -> (batch, n_filters, n_frames)."""
         frames = frame_signal(x, self.win_length, self.hop_length) * self.window

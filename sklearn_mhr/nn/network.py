@@ -99,15 +99,25 @@ class MHRNet(nn.Module):
         self.back_end = back_cls(n_filters, n_classes, width=back_end_width, dropout=dropout)
         self.masking = MapMasking(freq_mask_width, time_mask_width, n_masks)
 
+    def stages(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        """The map before weighting, the weights (None without heads) and the weighted map.
+
+        Shapes: (batch, n_samples) -> (batch, n_filters, n_frames) three times;
+        without heads the weighted map is the map itself.
+        """
+        tf_map = self.masking(self.front_end(x))  # identity outside training
+        if self.relevance is None:
+            return tf_map, None, tf_map
+        weighted, weights = self.relevance(tf_map)
+        return tf_map, weights, weighted
+
     def representation(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The relevance-weighted map and the weights (None without heads).
 
         Shapes: (batch, n_samples) -> (batch, n_filters, n_frames) twice.
         """
-        tf_map = self.masking(self.front_end(x))  # identity outside training
-        if self.relevance is None:
-            return tf_map, None
-        return self.relevance(tf_map)
+        _, weights, weighted = self.stages(x)
+        return weighted, weights
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.back_end(self.representation(x)[0])
