@@ -1,0 +1,253 @@
+"""Pictures of what a fitted model learned (needs matplotlib, the ``plot`` extra).
+
+Each function draws one of the arrays of :mod:`sklearn_mhr.analysis` and
+returns its :class:`matplotlib.figure.Figure`; those that need one axis take an
+``ax`` to draw into, the others a ``fig``. Save with ``fig.savefig(path)``
+(PNG, SVG or PDF, by the path's extension).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sklearn_mhr import analysis
+
+__all__ = ["plot_class_relevance", "plot_clip", "plot_confusion", "plot_filters", "plot_history"]
+
+#: floor of the response plots, in dB below the strongest filter
+RESPONSE_FLOOR_DB = -60.0
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            "sklearn_mhr.plotting needs matplotlib: pip install matplotlib (from a checkout of "
+            "sklearn-mhr, pip install \".[plot]\" installs it as the 'plot' extra)") from None
+    return plt
+
+
+def _figure(fig, n_rows: int, n_cols: int = 1, *, size, **kwargs):
+    """``fig`` cleared and split into axes, or a new figure of ``size`` inches."""
+    plt = _pyplot()
+    if fig is None:
+        fig = plt.figure(figsize=size, layout="constrained")
+    else:
+        fig.clear()
+    axes = fig.subplots(n_rows, n_cols, squeeze=False, **kwargs)
+    return fig, axes.ravel()
+
+
+def _frequency_ticks(ax, centres: np.ndarray, n_ticks: int = 5) -> None:
+    """Label a filter-index axis (the y axis of a map) with the filters' centres in Hz."""
+    rows = np.unique(np.linspace(0, len(centres) - 1, n_ticks).round().astype(int))
+    ax.set_yticks(rows, [f"{centres[r]:.0f}" for r in rows])
+    ax.set_ylabel("centre (Hz)")
+
+
+def plot_filters(estimator, *, n_fft: int = 4096, fig=None):
+    """The filters: centres against index beside their initialisation, and responses in dB.
+
+    Parameters
+    ----------
+    estimator : MHRAudioClassifier
+        Fitted (with the mel baseline both curves are the fixed mel centres).
+    n_fft : int, default=4096
+        DFT length of the responses.
+    fig : matplotlib Figure, optional
+        Figure to draw into (cleared); a new one by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Two panels: centre frequency per filter index, initial and learned;
+        magnitude responses in dB below the strongest filter.
+    """
+    table = analysis.filter_table(estimator)
+    freqs, magnitude = analysis.frequency_response(estimator, n_fft)
+    fig, (centres, responses) = _figure(fig, 1, 2, size=(11, 4))
+    centres.plot(table.index, table.initial_hz, "--", color="0.5", label="initial")
+    centres.plot(table.index, table.learned_hz, "-", color="C0", label="learned")
+    centres.set(xlabel="filter index", ylabel="centre frequency (Hz)",
+                title=f"centres (mean move {np.abs(table.moved_hz).mean():.1f} Hz)")
+    centres.legend()
+    with np.errstate(divide="ignore"):
+        db = 20 * np.log10(magnitude / magnitude.max())
+    colours = _pyplot().get_cmap("viridis")(np.linspace(0, 1, len(db)))
+    for row, colour in zip(db, colours):
+        responses.plot(freqs, np.maximum(row, RESPONSE_FLOOR_DB), color=colour, lw=0.8)
+    responses.set(xlabel="frequency (Hz)", ylabel="magnitude (dB)", title="frequency responses",
+                  ylim=(RESPONSE_FLOOR_DB, 3), xlim=(0, freqs[-1]))
+    return fig
+
+
+def plot_clip(estimator, clip, *, label=None, fig=None):
+    """One clip through the network: waveform, map, each head's weights, weighted map.
+
+    Parameters
+    ----------
+    estimator : MHRAudioClassifier
+        Fitted.
+    clip : ndarray of shape (n_samples,)
+        A waveform at ``estimator.sample_rate``.
+    label : optional
+        The clip's true label, shown beside the prediction.
+    fig : matplotlib Figure, optional
+        Figure to draw into (cleared); a new one by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Rows: the waveform; the map before weighting; one weight mask per
+        head (its band of filters, colour scale 0 to 1); the weighted map. The
+        title names the predicted label and its probability.
+    """
+    clip = np.asarray(clip)
+    if clip.ndim != 1:
+        raise ValueError(f"plot_clip takes one clip, a 1-D waveform; got shape {clip.shape}")
+    stages = analysis.clip_maps(estimator, [clip])[0]
+    centres = np.asarray(estimator.centre_frequencies_)
+    seconds = len(clip) / estimator.sample_rate
+    bands = stages.head_bands
+    fig, axes = _figure(fig, 3 + len(bands), size=(9, 2.0 * (3 + len(bands))), sharex=True)
+    axes[0].plot(np.arange(len(clip)) / estimator.sample_rate, clip, lw=0.5, color="C0")
+    axes[0].set(ylabel="waveform", xlim=(0, seconds))
+
+    def show(ax, image, rows, title, **kwargs):
+        picture = ax.imshow(image, aspect="auto", origin="lower", interpolation="nearest",
+                            extent=(0, seconds, rows[0] - 0.5, rows[-1] + 0.5), **kwargs)
+        ax.set_title(title, fontsize="medium")
+        _frequency_ticks(ax, centres)
+        ax.set_ylim(rows[0] - 0.5, rows[-1] + 0.5)
+        fig.colorbar(picture, ax=ax, pad=0.01)
+
+    every = np.arange(len(centres))
+    show(axes[1], stages.map, every, "map before weighting")
+    for h, (lo, hi) in enumerate(bands):
+        show(axes[2 + h], stages.weights[lo:hi], every[lo:hi],
+             f"head {h} weights (filters {lo}-{hi - 1})", vmin=0, vmax=1, cmap="magma")
+    show(axes[-1], stages.weighted, every,
+         "weighted map (the back end's input)" if bands else "map (no relevance heads)")
+    axes[-1].set_xlabel("time (s)")
+    best = int(stages.proba.argmax())
+    title = f"predicted {estimator.classes_[best]} (p = {stages.proba[best]:.2f})"
+    fig.suptitle(title if label is None else f"{title}, true {label}")
+    return fig
+
+
+def plot_class_relevance(estimator, X, y, *, ax=None):
+    """Heat map of the mean relevance weight of each filter, one row per class.
+
+    Parameters
+    ----------
+    estimator : MHRAudioClassifier
+        Fitted, with relevance heads.
+    X : ndarray of shape (n_clips, n_samples), or sequence of 1-D arrays
+    y : array-like of shape (n_clips,)
+        Labels (see :func:`sklearn_mhr.analysis.class_relevance`).
+    ax : matplotlib Axes, optional
+        Axes to draw into; a new figure by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        White lines separate the heads' bands.
+    """
+    rel = analysis.class_relevance(estimator, X, y)
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(9, 1.2 + 0.45 * len(rel.classes)),
+                                   layout="constrained")
+    picture = ax.imshow(rel.per_filter, aspect="auto", interpolation="nearest", cmap="magma")
+    for lo, _ in rel.head_bands[1:]:
+        ax.axvline(lo - 0.5, color="white", lw=1.5)
+    ax.set_yticks(np.arange(len(rel.classes)),
+                  [f"{c} ({n})" for c, n in zip(rel.classes, rel.n_clips)])
+    cols = np.unique(np.linspace(0, len(rel.centre_frequencies) - 1, 8).round().astype(int))
+    ax.set_xticks(cols, [f"{rel.centre_frequencies[c]:.0f}" for c in cols])
+    ax.set(xlabel="filter centre (Hz)", ylabel="class (clips)",
+           title="mean relevance weight per filter and class")
+    ax.figure.colorbar(picture, ax=ax, pad=0.01)
+    return ax.figure
+
+
+def plot_history(estimator, *, fig=None):
+    """Training curves: loss per epoch, and validation accuracy when it was measured.
+
+    Parameters
+    ----------
+    estimator : MHRAudioClassifier
+        Fitted (or loaded: saved models keep their history).
+    fig : matplotlib Figure, optional
+        Figure to draw into (cleared); a new one by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Train and validation loss; a second panel with validation accuracy
+        when the model was fitted with ``validation_fraction``.
+    """
+    hist = analysis.training_history(estimator)
+    if len(hist.epoch) == 0:
+        raise ValueError("the model has no training history to plot")
+    has_valid = bool(np.isfinite(hist.valid_acc).any())
+    fig, axes = _figure(fig, 1, 2 if has_valid else 1, size=(10 if has_valid else 6, 3.5))
+    axes[0].plot(hist.epoch, hist.train_loss, "o-", ms=3, label="train")
+    if np.isfinite(hist.valid_loss).any():
+        axes[0].plot(hist.epoch, hist.valid_loss, "o-", ms=3, label="validation")
+    axes[0].set(xlabel="epoch", ylabel="loss", title="loss")
+    axes[0].legend()
+    if has_valid:
+        axes[1].plot(hist.epoch, hist.valid_acc, "o-", ms=3, color="C1")
+        axes[1].set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02),
+                    title="validation accuracy")
+    return fig
+
+
+def plot_confusion(estimator, X, y, *, groups=None, normalize="true", fig=None):
+    """Confusion matrices (scikit-learn's display), one panel per group when given.
+
+    Parameters
+    ----------
+    estimator : MHRAudioClassifier
+        Fitted.
+    X : ndarray of shape (n_clips, n_samples), or sequence of 1-D arrays
+    y : array-like of shape (n_clips,)
+        True labels.
+    groups : array-like of shape (n_clips,), optional
+        A group per clip, such as the recording device of a DCASE2020 clip:
+        one panel for all clips, then one per group.
+    normalize : {"true", "pred", "all"} or None, default="true"
+        Passed to :class:`sklearn.metrics.ConfusionMatrixDisplay`.
+    fig : matplotlib Figure, optional
+        Figure to draw into (cleared); a new one by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    y = np.asarray(y)
+    predicted = estimator.predict(X)
+    if len(predicted) != len(y):
+        raise ValueError(f"X has {len(predicted)} clips but y has {len(y)} labels")
+    panels = [("all clips", np.ones(len(y), bool))]
+    if groups is not None:
+        groups = np.asarray(groups)
+        if len(groups) != len(y):
+            raise ValueError(f"groups has {len(groups)} entries but y has {len(y)} labels")
+        panels += [(f"{g}", groups == g) for g in np.unique(groups)]
+    n_cols = min(len(panels), 4)
+    n_rows = -(-len(panels) // n_cols)
+    side = 1.2 + 0.45 * len(estimator.classes_)
+    fig, axes = _figure(fig, n_rows, n_cols, size=(side * n_cols, side * n_rows))
+    for ax, (name, mask) in zip(axes, panels):
+        ConfusionMatrixDisplay.from_predictions(
+            y[mask], predicted[mask], labels=estimator.classes_, normalize=normalize, ax=ax,
+            colorbar=False, values_format=".2f" if normalize else "d", xticks_rotation="vertical")
+        accuracy = float(np.mean(predicted[mask] == y[mask]))
+        ax.set_title(f"{name}: accuracy {accuracy:.3f} ({mask.sum()} clips)", fontsize="medium")
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    return fig
