@@ -7,9 +7,11 @@ import shutil
 
 import numpy as np
 import pytest
+import soundfile as sf
 from corpus_fixtures import (
     truncate_row,
     write_audio_folder,
+    write_clip,
     write_corrupt_wav,
     write_dcase2020,
     write_urbansound8k,
@@ -275,6 +277,42 @@ def test_audio_folder_errors(folder, tmp_path):
         load_audio_folder(loose)
     with pytest.raises(ValueError, match="extensions must be a non-empty"):
         load_audio_folder(folder, extensions=())
+
+
+
+def test_audio_folder_error_names_both_ways_to_pass_extensions(tmp_path):
+    write_clip(tmp_path / "bird" / "a.aiff", freq=440.0, sample_rate=8000, duration=0.1)
+    with pytest.raises(ValueError, match=r"extensions=\(.*\) in Python, --extensions .* on the "
+                                         r"command line"):
+        load_audio_folder(tmp_path)
+    b = load_audio_folder(tmp_path, extensions=[".aiff"], sample_rate=8000)
+    assert len(b.data) == 1 and b.target.tolist() == ["bird"]
+
+
+def test_audio_folder_reads_only_files_directly_in_label_folders(tmp_path):
+    write_clip(tmp_path / "bird" / "a.wav", freq=440.0, sample_rate=8000, duration=0.1)
+    write_clip(tmp_path / "bird" / "deeper" / "b.wav", freq=440.0, sample_rate=8000,
+               duration=0.1)
+    b = load_audio_folder(tmp_path, sample_rate=8000)
+    assert [f.rsplit("/", 1)[-1] for f in b.filenames] == ["a.wav"]
+    (tmp_path / "bird" / "a.wav").unlink()
+    with pytest.raises(ValueError, match=r"Its 1 sub-folder\(s\) are not searched"):
+        load_audio_folder(tmp_path, sample_rate=8000)
+
+
+@pytest.mark.skipif("MP3" not in sf.available_formats(),
+                    reason="this libsndfile reads no MP3 (it needs 1.1 or later)")
+def test_audio_folder_reads_mp3_by_default(tmp_path):
+    tones = {"high": 1000.0, "low": 250.0}
+    for label, freq in tones.items():
+        write_clip(tmp_path / label / "clip.mp3", freq=freq, sample_rate=16000, duration=0.5,
+                   format="MP3", subtype="MPEG_LAYER_III")
+    b = load_audio_folder(tmp_path, sample_rate=16000)
+    assert b.target.tolist() == ["high", "low"]
+    for wave, label in zip(b.data, b.target, strict=True):
+        assert abs(len(wave) - 8000) <= 2000  # MP3 frames may pad the end
+        spectrum = np.abs(np.fft.rfft(wave))
+        assert np.argmax(spectrum) * 16000 / len(wave) == pytest.approx(tones[label], rel=0.05)
 
 
 def test_metadata_naming_files_outside_the_corpus_is_refused(us8k, dcase, copy_of, tmp_path):

@@ -76,6 +76,17 @@ def test_bad_test_groups_name_the_groups_there_are(speakers, groups, message):
         standard_split("folder", speakers, side="train", test_groups=groups, sample_rate=8000)
 
 
+
+def test_folder_extensions_reach_the_loader_and_other_layouts_refuse_them(speakers, us8k):
+    only_wav = standard_split("folder", speakers, side="train", sample_rate=8000,
+                              extensions=[".WAV"])
+    assert len(only_wav.target) == 12
+    with pytest.raises(ValueError, match=r"holds no audio files with suffixes \('\.flac',\)"):
+        standard_split("folder", speakers, side="train", sample_rate=8000, extensions=[".flac"])
+    with pytest.raises(ValueError, match="extensions .* are for the folder layout"):
+        standard_split("urbansound8k", us8k, side="train", extensions=[".wav"])
+
+
 def test_urbansound8k_holds_out_the_test_fold(us8k):
     train = standard_split("urbansound8k", us8k, side="train", test_fold=2, sample_rate=8000)
     test = standard_split("urbansound8k", us8k, side="test", test_fold=2, sample_rate=8000)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -97,6 +98,20 @@ def test_two_workers_share_the_study(searched):
     for out, err in outputs:
         assert "Best trial" in out and "Torch threads per trial: 1" in out
         assert "Traceback" not in err
+
+
+def test_a_worker_in_a_log_prints_a_line_per_trial_it_ends(searched):
+    cwd, _, outputs = searched
+    rows = read_trials(cwd / "search" / "trials.csv")
+    pattern = re.compile(r"trial (\d+) (complete|pruned|fail) \((\d+)/8\)(: .*)?$")
+    ended = [pattern.match(line) for out, _ in outputs for line in out.splitlines()
+             if line.startswith("trial ")]
+    assert ended and all(ended)  # stdout is a pipe: one line per trial, no bar
+    assert sorted((int(m[1]), m[2].upper()) for m in ended) == sorted(
+        (int(r["number"]), r["state"]) for r in rows if r["state"] != "RUNNING")
+    complete = [m[0] for m in ended if m[2] == "complete"]
+    assert complete and all(re.search(r": mean accuracy \d\.\d{4}; .*n_heads=\d.*; \d+\.\d s$",
+                                      line) for line in complete)
 
 
 def test_each_worker_ran_with_its_thread_count(searched):

@@ -6,7 +6,10 @@ The parts themselves (which clips are training and test) come from
 
 from __future__ import annotations
 
-__all__ = ["decode"]
+import os
+import sys
+
+__all__ = ["available_memory", "decode"]
 
 
 def _decoded_bytes(part) -> float:
@@ -25,16 +28,49 @@ def _decoded_bytes(part) -> float:
     return 4.0 * n * seconds * part.sample_rate
 
 
-def _available_bytes() -> float:
-    """Memory available to this process (Linux: MemAvailable), or infinity if unknown."""
+def available_memory() -> int | None:
+    """Bytes of memory available for new data on this machine, or None if unknown.
+
+    Tried in turn: ``MemAvailable`` in /proc/meminfo (Linux: it counts the page
+    cache that can be reclaimed, which sysconf's free pages leave out);
+    sysconf's available physical pages (POSIX systems that define them);
+    ``GlobalMemoryStatusEx`` (Windows); and, where sysconf knows only the
+    physical pages (macOS), the total memory, an upper bound that still tells
+    a corpus larger than the machine.
+
+    Returns
+    -------
+    int or None
+        A positive number of bytes, or None when no source answers.
+    """
     try:
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024.0
-    except OSError:
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
         pass
-    return float("inf")
+    if hasattr(os, "sysconf"):
+        for pages in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):
+            try:
+                size = os.sysconf(pages) * os.sysconf("SC_PAGE_SIZE")
+            except (ValueError, OSError):
+                continue
+            if size > 0:
+                return size
+    if sys.platform == "win32":
+        import ctypes
+
+        class MemoryStatus(ctypes.Structure):  # MEMORYSTATUSEX
+            _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong)] + [
+                (name, ctypes.c_ulonglong) for name in (
+                    "ullTotalPhys", "ullAvailPhys", "ullTotalPageFile", "ullAvailPageFile",
+                    "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual")]
+
+        status = MemoryStatus(dwLength=ctypes.sizeof(MemoryStatus))
+        if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+            return int(status.ullAvailPhys) or None
+    return None
 
 
 def decode(part, *, lazy: bool, n_jobs: int | None):
@@ -42,12 +78,13 @@ def decode(part, *, lazy: bool, n_jobs: int | None):
 
     Decoding up front is faster when the corpus fits in memory; when it would
     take more than half of the available memory the clips stay lazy, and a
-    message says so.
+    message says so. Where the available memory is unknown
+    (:func:`available_memory` is None) the clips are decoded up front.
     """
     if lazy:
         return part.data
-    needed, available = _decoded_bytes(part), _available_bytes()
-    if needed > available / 2:
+    needed, available = _decoded_bytes(part), available_memory()
+    if available is not None and needed > available / 2:
         print(f"The decoded clips would take {needed / 2**30:.1f} GiB, more than half of the "
               f"{available / 2**30:.1f} GiB available: reading them lazily instead (as --lazy).",
               flush=True)

@@ -94,11 +94,14 @@ def run(args) -> int:
     test_groups = args.test_groups
     if test_groups is None and args.dataset == "folder" and trained.get("dataset") == "folder":
         test_groups = trained.get("test_groups")  # the groups the model was trained without
+    extensions = args.extensions
+    if extensions is None and args.dataset == "folder" and trained.get("dataset") == "folder":
+        extensions = trained.get("extensions")  # the suffixes the model was trained on
     duration = args.duration
     if duration is None and trained.get("dataset") == args.dataset:
         duration = trained.get("duration")
     part = protocols.standard_split(args.dataset, args.root, side="test", test_fold=test_fold,
-                                     test_groups=test_groups,
+                                     test_groups=test_groups, extensions=extensions,
                                      sample_rate=int(sample_rate), duration=duration)
     estimator = persistence.load(args.model)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)

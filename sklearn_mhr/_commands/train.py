@@ -18,7 +18,7 @@ def run(args) -> int:
     from sklearn_mhr import persistence
 
     part = protocols.standard_split(args.dataset, args.root, side="train", test_fold=args.test_fold,
-                                     test_groups=args.test_groups,
+                                     test_groups=args.test_groups, extensions=args.extensions,
                                      sample_rate=args.sample_rate, duration=args.duration)
     estimator = build_estimator(args, sample_rate=part.sample_rate)
     out = persistence.check_save_path(args.out)
@@ -38,6 +38,7 @@ def run(args) -> int:
         "test_fold": (protocols.DEFAULT_TEST_FOLD if args.test_fold is None else args.test_fold)
         if args.dataset == "urbansound8k" else None,
         "test_groups": args.test_groups if args.dataset == "folder" else None,
+        "extensions": args.extensions if args.dataset == "folder" else None,
         "sample_rate": part.sample_rate,
         "duration": part.duration,
         "n_clips": len(part.target),

@@ -11,6 +11,7 @@ import numpy as np
 
 from sklearn_mhr._commands import corpus
 from sklearn_mhr._commands.params import SHORTCUTS, build_estimator
+from sklearn_mhr._commands.progress import TrialLines, describe_params
 from sklearn_mhr.datasets import protocols
 
 __all__ = ["run"]
@@ -76,11 +77,6 @@ def _saved_result(model_dir: Path, study) -> dict | None:
     return meta
 
 
-def _describe(params: dict) -> str:
-    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                     for k, v in sorted(params.items()))
-
-
 def run(args) -> int:
     """Run (or join) the search, then write the trials, the plots and the best model."""
     import optuna
@@ -92,7 +88,7 @@ def run(args) -> int:
     if args.cv is not None and args.cv < 2:
         raise ValueError(f"--cv must be at least 2, got {args.cv}")
     part = protocols.standard_split(args.dataset, args.root, side="train", test_fold=args.test_fold,
-                                     test_groups=args.test_groups,
+                                     test_groups=args.test_groups, extensions=args.extensions,
                                      sample_rate=args.sample_rate, duration=args.duration)
     estimator = build_estimator(args, sample_rate=part.sample_rate)
     out = Path(args.out)
@@ -108,17 +104,20 @@ def run(args) -> int:
           flush=True)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # a bar on a terminal; one line per trial where the bar is off or the output is a log
+    bar = sys.stderr.isatty()
+    lines = [TrialLines(args.n_trials)] if not (bar and sys.stdout.isatty()) else []
     result = tune(estimator, X, part.target, param_space=default_space_except(fixed),
                   n_trials=args.n_trials, cv=cv, groups=groups, storage=storage,
                   study_name=args.study_name, timeout=args.timeout, n_jobs=args.jobs,
-                  refit=args.refit, show_progress_bar=sys.stderr.isatty())
+                  refit=args.refit, show_progress_bar=bar, callbacks=lines)
     study, best = result.study, result.best_trial_
     states = [t.state.name.lower() for t in study.get_trials(deepcopy=False)]
     finished = sum(t.state in FINISHED for t in study.get_trials(deepcopy=False))
     print(f"Study {study.study_name!r}: {finished} finished trials ("
           + ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states))) + ")")
     print(f"Best trial {best.number}: mean accuracy {result.best_score_:.4f} over the folds, "
-          f"{result.best_epochs_} epochs, {_describe(result.best_params_)}")
+          f"{result.best_epochs_} epochs, {describe_params(result.best_params_)}")
     print(f"Torch threads per trial: {result.n_threads_}")
     with _locked(out / ".lock"):
         csv_path = write_trials_csv(study, out / "trials.csv")
@@ -138,7 +137,8 @@ def run(args) -> int:
                         "trial": best.number,
                         "cv_accuracy": result.best_score_, "epochs": result.best_epochs_,
                         "sample_rate": part.sample_rate, "duration": part.duration,
-                        "n_clips": len(part.target)}
+                        "n_clips": len(part.target),
+                        "extensions": args.extensions if args.dataset == "folder" else None}
             persistence.save(result.best_estimator_, model_dir, metadata=metadata)
             written.append(model_dir)
     print("Wrote " + ", ".join(f"'{p}'" for p in written))

@@ -16,15 +16,19 @@ from sklearn_mhr.datasets._base import (
     make_bunch,
 )
 
-__all__ = ["load_audio_folder"]
+__all__ = ["DEFAULT_EXTENSIONS", "load_audio_folder"]
+
+#: file suffixes read as audio unless told otherwise (MP3 needs libsndfile 1.1 or later)
+DEFAULT_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
 
 DESCR = """\
 Audio folder
 ============
 
 Clips stored as root/<label>/<file>, one sub-folder per class; the label of
-a clip is the name of its sub-folder. Sub-folders and files are taken in
-sorted order, names starting with "." are skipped.
+a clip is the name of its sub-folder. Only files directly inside a label
+folder are read (folders within it are not searched). Sub-folders and files
+are taken in sorted order, names starting with "." are skipped.
 """
 
 
@@ -45,7 +49,7 @@ def load_audio_folder(
     *,
     sample_rate: int = 16000,
     duration: float | None = None,
-    extensions: Sequence[str] = (".wav", ".flac", ".ogg"),
+    extensions: Sequence[str] = DEFAULT_EXTENSIONS,
     lazy: bool = False,
     memory: Any = None,
     n_jobs: int | None = None,
@@ -56,15 +60,17 @@ def load_audio_folder(
     Parameters
     ----------
     root : str or os.PathLike
-        Folder with one sub-folder per class.
+        Folder with one sub-folder per class; the files directly inside each
+        sub-folder are its clips (deeper folders are not searched).
     sample_rate : int, default=16000
         Rate in Hz every clip is resampled to.
     duration : float or None, default=None
         Clip length in seconds (zero-padded or cropped); None keeps each
         file's length.
-    extensions : sequence of str, default=(".wav", ".flac", ".ogg")
+    extensions : sequence of str, default=(".wav", ".flac", ".ogg", ".mp3")
         File suffixes taken as audio (case-insensitive); other files are
-        ignored.
+        ignored. MP3 needs libsndfile 1.1 or later (the one soundfile's wheels
+        bundle); ``soundfile.available_formats()`` lists what it reads.
     lazy : bool, default=False
         If True, `data` is an `AudioSequence` that decodes clips when indexed;
         if False, every clip is decoded now.
@@ -133,9 +139,14 @@ def load_audio_folder(
             if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in exts
         )
         if not files:
+            nested = sum(1 for p in d.iterdir() if p.is_dir() and not p.name.startswith("."))
+            hint = (f" Its {nested} sub-folder(s) are not searched: the clips of a label must "
+                    "lie directly in its folder." if nested else "")
             raise ValueError(
-                f"Label folder '{d}' holds no audio files with suffixes {exts}. "
-                "Add clips, remove the folder, or pass extensions=..."
+                f"Label folder '{d}' holds no audio files with suffixes {exts}.{hint} "
+                "Add clips, remove the folder, or pass the suffixes your files have: "
+                "extensions=('.wav', '.aiff') in Python, --extensions .wav,.aiff on the "
+                "command line."
             )
         filenames.extend(os.path.join(d, f) for f in files)
         target.extend([d.name] * len(files))

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from sklearn_mhr.datasets.dcase2020 import load_dcase2020_task1a
-from sklearn_mhr.datasets.folder import load_audio_folder
+from sklearn_mhr.datasets.folder import DEFAULT_EXTENSIONS, load_audio_folder
 from sklearn_mhr.datasets.urbansound8k import load_urbansound8k
 
 __all__ = ["DATASETS", "DEFAULT_TEST_FOLD", "Part", "clip_groups", "cross_validation",
@@ -132,9 +132,10 @@ def _dcase2020(root, side, sample_rate, duration, memory) -> Part:
     return Part(bunch.data, bunch.target, what, np.asarray(bunch.device), sample_rate, duration)
 
 
-def _folder(root, side, test_groups, sample_rate, duration, memory) -> Part:
+def _folder(root, side, test_groups, sample_rate, duration, memory, extensions) -> Part:
     bunch = load_audio_folder(root, sample_rate=sample_rate, duration=duration, lazy=True,
-                              memory=memory)
+                              memory=memory,
+                              extensions=DEFAULT_EXTENSIONS if extensions is None else extensions)
     groups = clip_groups(bunch.filenames)
     what = f"audio folder '{root}', {len(bunch.target_names)} labels"
     if test_groups is None:
@@ -156,7 +157,7 @@ def _folder(root, side, test_groups, sample_rate, duration, memory) -> Part:
 
 def standard_split(dataset: str, root, *, side: str, test_fold: int | None = None,
                    test_groups=None, sample_rate: int | None = None,
-                   duration: float | None = None, memory=None) -> Part:
+                   duration: float | None = None, memory=None, extensions=None) -> Part:
     """Read a corpus' metadata and return one side of its standard split.
 
     Parameters
@@ -178,6 +179,10 @@ def standard_split(dataset: str, root, *, side: str, test_fold: int | None = Non
         Clip length in seconds (default: the loader's, see `default_duration`).
     memory : None, str, os.PathLike or joblib.Memory, optional
         Cache of decoded clips, passed to the loader.
+    extensions : sequence of str, optional
+        Folder corpus: the file suffixes read as audio (default: those of
+        `load_audio_folder`); the other layouts name their files in metadata
+        and refuse it.
 
     Returns
     -------
@@ -191,12 +196,15 @@ def standard_split(dataset: str, root, *, side: str, test_fold: int | None = Non
         sample_rate = default_sample_rate(dataset)
     if duration is None:
         duration = default_duration(dataset)
+    if extensions is not None and dataset != "folder":
+        raise ValueError(f"extensions (--extensions) are for the folder layout; {dataset} names "
+                         "its files in its metadata")
     if dataset == "urbansound8k":
         fold = DEFAULT_TEST_FOLD if test_fold is None else test_fold
         return _urbansound8k(root, side, fold, sample_rate, duration, memory)
     if dataset == "dcase2020":
         return _dcase2020(root, side, sample_rate, duration, memory)
-    return _folder(root, side, test_groups, sample_rate, duration, memory)
+    return _folder(root, side, test_groups, sample_rate, duration, memory, extensions)
 
 
 def cross_validation(dataset: str, part: Part, n_splits: int | None = None, seed=None):

@@ -64,12 +64,14 @@ def save_plots(study: optuna.Study, directory) -> list[Path]:
     Raises
     ------
     ImportError
-        When matplotlib is not installed (``pip install "sklearn-mhr[plot]"``).
+        When matplotlib is not installed (``pip install ".[plot]"`` from the
+        repository root, or ``pip install matplotlib``).
     """
     try:
         import matplotlib
     except ImportError:
-        raise ImportError('plots need matplotlib: pip install "sklearn-mhr[plot]"') from None
+        raise ImportError('plots need matplotlib: pip install ".[plot]" from the repository '
+                          "root, or pip install matplotlib") from None
     import matplotlib.pyplot as plt
     from optuna.visualization import matplotlib as optuna_plots
 

@@ -1,0 +1,111 @@
+"""Progress as plain lines, for output that is not a terminal (a log, a pipe, a batch job).
+
+On a terminal, ``train`` prints skorch's epoch table and ``tune`` a progress
+bar of its trials; neither shows in a log. :class:`TrialLines` gives ``tune``
+one line per trial it ends instead (:func:`trial_line`), and
+:func:`epoch_line` formats one epoch of a skorch history in the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+__all__ = ["TrialLines", "describe_params", "epoch_line", "trial_line"]
+
+
+def describe_params(params: dict) -> str:
+    """``name=value`` pairs sorted by name, floats to three significant digits."""
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in sorted(params.items()))
+
+
+def _number(value) -> float | None:
+    """`value` as a finite float, or None (absent, None, NaN, not a number)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def epoch_line(record: dict, max_epochs: int) -> str:
+    """One line for one epoch of a skorch history.
+
+    Parameters
+    ----------
+    record : dict
+        One entry of ``net.history``: ``epoch``, and those of ``train_loss``,
+        ``valid_loss``, ``valid_acc`` and ``dur`` (seconds) that the fit
+        recorded; absent (or non-finite) ones are left out of the line.
+    max_epochs : int
+        Epochs the fit may run (fewer with early stopping).
+
+    Returns
+    -------
+    str
+        E.g. ``"epoch 3/20: train loss 1.234, valid loss 1.111, valid acc 0.650, 4.2 s"``.
+    """
+    fields = [(key, _number(record.get(key)))
+              for key in ("train_loss", "valid_loss", "valid_acc", "dur")]
+    parts = [f"{value:.1f} s" if key == "dur" else f"{key.replace('_', ' ')} {value:.3f}"
+             for key, value in fields if value is not None]
+    head = f"epoch {record.get('epoch', '?')}/{max_epochs}"
+    return f"{head}: {', '.join(parts)}" if parts else head
+
+
+def trial_line(trial, finished: int | None = None, total: int | None = None) -> str:
+    """One line for a trial of a search that has just ended.
+
+    Parameters
+    ----------
+    trial : optuna.trial.FrozenTrial
+        The trial, as Optuna gives it to a study's callbacks.
+    finished, total : int, optional
+        Finished (complete or pruned) trials the study holds now, and the
+        total it is to reach; shown as ``finished/total`` when both are given.
+
+    Returns
+    -------
+    str
+        E.g. ``"trial 3 complete (4/10): mean accuracy 0.6500; lr=0.00312, n_heads=2; 12.3 s"``;
+        a pruned trial shows its last reported score instead of a mean.
+    """
+    head = f"trial {trial.number} {trial.state.name.lower()}"
+    if finished is not None and total is not None:
+        head += f" ({finished}/{total})"
+    parts = []
+    value = _number(trial.value) if trial.state.name == "COMPLETE" else None
+    if value is not None:
+        parts.append(f"mean accuracy {value:.4f}")
+    elif trial.intermediate_values:
+        last = _number(trial.intermediate_values[max(trial.intermediate_values)])
+        if last is not None:
+            parts.append(f"last score {last:.4f}")
+    params = trial.user_attrs.get("estimator_params", trial.params)
+    if params:
+        parts.append(describe_params(params))
+    if trial.duration is not None:
+        parts.append(f"{trial.duration.total_seconds():.1f} s")
+    return f"{head}: {'; '.join(parts)}" if parts else head
+
+
+class TrialLines:
+    """An Optuna callback printing :func:`trial_line` for every trial this process ends.
+
+    Parameters
+    ----------
+    total : int
+        Finished trials the study is to hold, across every worker.
+    """
+
+    def __init__(self, total: int):
+        self.total = total
+        self._lock = threading.Lock()  # trials of --jobs N end in N threads
+
+    def __call__(self, study, trial) -> None:
+        from sklearn_mhr.search._tune import FINISHED
+
+        with self._lock:
+            finished = len(study.get_trials(deepcopy=False, states=FINISHED))
+            print(trial_line(trial, min(finished, self.total), self.total), flush=True)
