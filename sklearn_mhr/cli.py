@@ -49,51 +49,93 @@ def _groups(text: str) -> list[str]:
     return groups
 
 
+def _extensions(text: str) -> list[str]:
+    extensions = [e.strip() for e in text.split(",") if e.strip()]
+    if not extensions:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated file suffixes such as .wav,.flac, got {text!r}")
+    return extensions
+
+
 def _add_corpus_arguments(command, *, side: str) -> None:
+    from sklearn_mhr.datasets.folder import DEFAULT_EXTENSIONS
     from sklearn_mhr.datasets.protocols import DATASETS, DEFAULT_TEST_FOLD, default_duration
 
+    evaluating = side == "test"
     command.add_argument("--dataset", required=True, choices=DATASETS,
-                         help="corpus layout (docs/datasets/ describes each)")
+                         help="corpus layout (--root says what each expects; the corpus pages, "
+                              "docs/datasets/ in the source repository, describe them)")
     command.add_argument("--root", required=True, metavar="PATH",
                          help="corpus folder (the one holding metadata/ and audio/ for "
                               "UrbanSound8K, meta.csv for DCASE2020, one folder per label "
-                              "otherwise)")
-    command.add_argument("--test-fold", type=int, default=None, metavar="K",
-                         help="UrbanSound8K fold held out for testing (default: "
-                              f"{DEFAULT_TEST_FOLD} for train; "
-                              "for evaluate, the fold the model was trained without)")
+                              "otherwise, with the clips directly inside)")
+    command.add_argument("--extensions", type=_extensions, default=None, metavar=".EXT,.EXT",
+                         help="folder corpus: file suffixes read as audio, case-insensitive "
+                              "(default: " + ("those the model was trained with, else "
+                                              if evaluating else "") +
+                              f"{','.join(DEFAULT_EXTENSIONS)})")
+    if evaluating:
+        command.add_argument("--test-fold", type=int, default=None, metavar="K",
+                             help="UrbanSound8K fold to evaluate on (default: the fold the model "
+                                  f"was trained without, else {DEFAULT_TEST_FOLD})")
+    else:
+        command.add_argument("--test-fold", type=int, default=None, metavar="K",
+                             help="UrbanSound8K fold held out for testing, not trained on "
+                                  f"(default: {DEFAULT_TEST_FOLD})")
     command.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
                          help="folder corpus: groups held out for testing, a clip's group being "
                               "its file name up to the first underscore (default: every clip" +
                               ("; for evaluate, the groups the model was trained without)"
-                               if side == "test" else ")"))
-    command.add_argument("--duration", type=_positive_float, default=None, metavar="SECONDS",
-                         help="pad or crop every clip to this length (default: "
-                              f"{default_duration('urbansound8k'):g} s for UrbanSound8K, "
-                              "whole files otherwise" +
-                              ("; evaluate uses the model's training length)" if side == "test"
-                               else ")"))
-    command.add_argument("--lazy", action="store_true",
-                         help="decode clips while training instead of all up front (needed "
-                              "when the corpus does not fit in memory, e.g. DCASE2020 at 44.1 kHz)")
-    command.add_argument("--workers", type=_positive_int, default=None, metavar="N",
-                         help="processes decoding audio (up front, or during training with "
-                              "--lazy; default: 1)")
+                               if evaluating else ")"))
+    if evaluating:
+        command.add_argument("--duration", type=_positive_float, default=None,
+                             metavar="SECONDS",
+                             help="pad or crop every test clip to this length (default: the "
+                                  "length the model was trained on, for a model trained on the "
+                                  "same corpus layout; else "
+                                  f"{default_duration('urbansound8k'):g} s for UrbanSound8K, "
+                                  "whole files otherwise)")
+        command.add_argument("--lazy", action="store_true",
+                             help="decode the test clips a few at a time while predicting "
+                                  "instead of all up front (for a test part that does not fit "
+                                  "in memory)")
+        command.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                             help="processes decoding the test clips up front (default: 1); "
+                                  "with --lazy, clips are decoded in this process while "
+                                  "predicting")
+    else:
+        command.add_argument("--duration", type=_positive_float, default=None,
+                             metavar="SECONDS",
+                             help="pad or crop every clip to this length (default: "
+                                  f"{default_duration('urbansound8k'):g} s for UrbanSound8K, "
+                                  "whole files otherwise)")
+        command.add_argument("--lazy", action="store_true",
+                             help="decode clips while training instead of all up front (needed "
+                                  "when the corpus does not fit in memory, e.g. DCASE2020 at "
+                                  "44.1 kHz)")
+        command.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                             help="processes decoding audio (up front, or during training with "
+                                  "--lazy; default: 1)")
 
 
 def _add_model_arguments(command) -> None:
+    from sklearn_mhr.datasets.protocols import DATASETS, default_sample_rate
+
     group = command.add_argument_group(
         "model", "Every MHRAudioClassifier parameter can be set with --param NAME=VALUE "
                  "(VALUE read as JSON, e.g. --param lr=0.003 --param head_activation=softmax); "
-                 "the flags below are shortcuts. docs/estimator.md lists the parameters.")
+                 "the flags below are shortcuts. 'python -m pydoc "
+                 "sklearn_mhr.MHRAudioClassifier' lists the parameters (docs/estimator.md in "
+                 "the source repository tabulates them).")
     group.add_argument("--preset", choices=("paper",), default=None,
                        help="start from the paper's set-up for the corpus (paper_dcase2020 or "
                             "paper_urbansound8k in sklearn_mhr.presets); other options override it")
     group.add_argument("--param", dest="params", action="append", type=_param, default=[],
                        metavar="NAME=VALUE", help="set any estimator parameter (repeatable)")
     group.add_argument("--sample-rate", type=_positive_int, default=None, metavar="HZ",
-                       help="rate clips are read and modelled at (default: the corpus "
-                            "loader's, docs/datasets/)")
+                       help="rate clips are read and modelled at (default: " +
+                            ", ".join(f"{default_sample_rate(d)} for {d}" for d in DATASETS) +
+                            ")")
     # the estimator checks the values and names the valid ones, and its docs give the defaults
     group.add_argument("--epochs", type=_positive_int, default=None, help="max_epochs")
     group.add_argument("--n-heads", type=int, default=None, help="n_heads (0: no heads)")
@@ -111,7 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sklearn-mhr",
         description="Learn audio representations from raw waveforms with multi-head relevance "
-                    "weighting, and classify sounds with them.")
+                    "weighting, and classify sounds with them.",
+        epilog="'sklearn-mhr COMMAND --help' lists the options of a command. The documentation "
+               "is the docs/ folder of the source repository (docs/cli.md for the command "
+               "line); an installed package has no docs/ folder, but 'python -m pydoc "
+               "sklearn_mhr' shows its docstrings.")
     from sklearn_mhr import __version__
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -210,6 +256,46 @@ def build_parser() -> argparse.ArgumentParser:
                       help="search only; do not train and save the best model")
     _add_model_arguments(tune)
     tune.set_defaults(module="tune")
+
+    from sklearn_mhr._commands.plot import FORMATS, KINDS
+    from sklearn_mhr.datasets.protocols import DATASETS
+
+    plot = commands.add_parser(
+        "plot", help="draw a saved model's filters, heads, training curves and errors",
+        description="Draw what a saved model learned (needs matplotlib: pip install matplotlib). "
+                    "filters: centres and responses; history: training curves; clip: each "
+                    "stage of the network for one clip per label; relevance: mean head weight "
+                    "per filter and class; confusion: confusion matrices (per device for "
+                    "DCASE2020). Clips come from audio files, from the test side of a corpus "
+                    "(--dataset/--root), or, for a model written by sklearn-mhr demo, from the "
+                    "demo's held-out clips.")
+    plot.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
+    plot.add_argument("files", nargs="*", metavar="FILE",
+                      help="audio files to draw (relevance then groups them by predicted label)")
+    plot.add_argument("--kind", action="append", choices=KINDS, default=None,
+                      help="what to draw (repeatable; default: every kind the inputs allow)")
+    plot.add_argument("--out", default="mhr-plots", metavar="DIR_OR_FILE",
+                      help="folder for the figures (default: mhr-plots), or one file whose "
+                           "extension (.png, .svg, .pdf) sets the format")
+    plot.add_argument("--format", choices=FORMATS, default=None,
+                      help="format of the figures written to a folder (default: png)")
+    plot.add_argument("--dpi", type=_positive_int, default=100, help="resolution (default: 100)")
+    plot.add_argument("--max-clips", type=_positive_int, default=4, metavar="N",
+                      help="clip figures to draw, the first clip of each label (default: 4)")
+    plot.add_argument("--dataset", default=None, choices=DATASETS,
+                      help="corpus layout whose test side gives the clips")
+    plot.add_argument("--root", default=None, metavar="PATH", help="corpus folder")
+    plot.add_argument("--test-fold", type=int, default=None, metavar="K",
+                      help="UrbanSound8K fold to draw (default: the one the model was trained "
+                           "without)")
+    plot.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
+                      help="folder corpus: the groups to draw (default: every clip)")
+    plot.add_argument("--duration", type=_positive_float, default=None, metavar="SECONDS",
+                      help="pad or crop clips to this length (default: the model's training "
+                           "length)")
+    plot.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                      help="processes decoding the corpus (default: 1)")
+    plot.set_defaults(module="plot")
     return parser
 
 
@@ -238,7 +324,7 @@ def main(argv=None) -> int:
     run = importlib.import_module(f"._commands.{args.module}", __package__).run
     try:
         return run(args)
-    except (ValueError, TypeError, OSError, ArithmeticError) as exc:
+    except (ValueError, TypeError, OSError, ArithmeticError, ImportError) as exc:
         message = _one_line(exc)
         print(f"sklearn-mhr {args.command}: error: {message}", file=sys.stderr)
         return 1

@@ -39,9 +39,9 @@ def _figure(fig, n_rows: int, n_cols: int = 1, *, size, **kwargs):
     return fig, axes.ravel()
 
 
-def _frequency_ticks(ax, centres: np.ndarray, n_ticks: int = 5) -> None:
-    """Label a filter-index axis (the y axis of a map) with the filters' centres in Hz."""
-    rows = np.unique(np.linspace(0, len(centres) - 1, n_ticks).round().astype(int))
+def _frequency_ticks(ax, centres: np.ndarray, lo: int, hi: int, n_ticks: int = 5) -> None:
+    """Label rows ``lo`` to ``hi - 1`` of a map's filter axis with their centres in Hz."""
+    rows = np.unique(np.linspace(lo, hi - 1, n_ticks).round().astype(int))
     ax.set_yticks(rows, [f"{centres[r]:.0f}" for r in rows])
     ax.set_ylabel("centre (Hz)")
 
@@ -118,7 +118,7 @@ def plot_clip(estimator, clip, *, label=None, fig=None):
         picture = ax.imshow(image, aspect="auto", origin="lower", interpolation="nearest",
                             extent=(0, seconds, rows[0] - 0.5, rows[-1] + 0.5), **kwargs)
         ax.set_title(title, fontsize="medium")
-        _frequency_ticks(ax, centres)
+        _frequency_ticks(ax, centres, rows[0], rows[-1] + 1)
         ax.set_ylim(rows[0] - 0.5, rows[-1] + 0.5)
         fig.colorbar(picture, ax=ax, pad=0.01)
 
@@ -156,7 +156,7 @@ def plot_class_relevance(estimator, X, y, *, ax=None):
     """
     rel = analysis.class_relevance(estimator, X, y)
     if ax is None:
-        _, ax = _pyplot().subplots(figsize=(9, 1.2 + 0.45 * len(rel.classes)),
+        _, ax = _pyplot().subplots(figsize=(9, max(2.8, 1.2 + 0.45 * len(rel.classes))),
                                    layout="constrained")
     picture = ax.imshow(rel.per_filter, aspect="auto", interpolation="nearest", cmap="magma")
     for lo, _ in rel.head_bands[1:]:
@@ -240,7 +240,7 @@ def plot_confusion(estimator, X, y, *, groups=None, normalize="true", fig=None):
         panels += [(f"{g}", groups == g) for g in np.unique(groups)]
     n_cols = min(len(panels), 4)
     n_rows = -(-len(panels) // n_cols)
-    side = 1.2 + 0.45 * len(estimator.classes_)
+    side = max(3.2, 1.2 + 0.45 * len(estimator.classes_))
     fig, axes = _figure(fig, n_rows, n_cols, size=(side * n_cols, side * n_rows))
     for ax, (name, mask) in zip(axes, panels):
         ConfusionMatrixDisplay.from_predictions(

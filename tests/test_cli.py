@@ -77,6 +77,11 @@ def work(tmp_path_factory) -> Path:
             write_clip(root / "grouped" / label / f"{speaker}_{take}.wav",
                        freq=class_tone_hz(c), sample_rate=8000, duration=0.25)
 
+    for c, label in enumerate(FOLDER_CLASSES):  # a format outside the default extensions
+        for take in range(2):
+            write_clip(root / "aiff" / label / f"clip_{take}.aiff", freq=class_tone_hz(c),
+                       sample_rate=8000, duration=0.25)
+
     write_audio_folder(root / "corrupt_folder", classes=tuple(FOLDER_CLASSES))
     write_corrupt_wav(root / "corrupt_folder" / "engine" / "clip_9.wav")
     write_urbansound8k(root / "corrupt_us8k")
@@ -142,6 +147,12 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
                                  "--out", "model_grouped", "--test-groups", "bob", *TINY]),
         "evaluate grouped": ("train grouped", ["evaluate", "--model", "model_grouped", "--json",
                                                "--dataset", "folder", "--root", "grouped"]),
+        "train aiff": (None, ["train", "--dataset", "folder", "--root", "aiff",
+                              "--out", "model_aiff", "--extensions", ".AIFF,.aif", *TINY]),
+        "evaluate aiff": ("train aiff", ["evaluate", "--model", "model_aiff", "--json",
+                                         "--dataset", "folder", "--root", "aiff"]),
+        "aiff without extensions": (None, ["train", "--dataset", "folder", "--root", "aiff",
+                                           "--out", "m", *TINY]),
         "evaluate us8k": ("train us8k", ["evaluate", "--model", "model_us8k",
                                          "--dataset", "urbansound8k", "--root", "us8k"]),
         "evaluate us8k json": ("train us8k", ["evaluate", "--model", "model_us8k", "--json",
@@ -159,6 +170,20 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
         "evaluate absent fold": ("train us8k", ["evaluate", "--model", "model_us8k",
                                                 "--dataset", "urbansound8k", "--root", "us8k",
                                                 "--test-fold", "7"]),
+        "plot demo": ("demo", ["plot", "--model", "demo_model", "--out", "demo_plots",
+                               "--dpi", "40"]),
+        "plot dcase": ("train dcase", ["plot", "--model", "model_dcase", "--dataset",
+                                       "dcase2020", "--root", "dcase", "--kind", "confusion",
+                                       "--kind", "clip", "--max-clips", "2", "--format", "svg",
+                                       "--out", "dcase_plots", "--dpi", "40"]),
+        "plot files": ("train folder", ["plot", "--model", "model_folder", "--kind", "clip",
+                                        PREDICT_FILES[1], "--out", "one_clip.pdf"]),
+        "plot confusion of files": ("train folder", ["plot", "--model", "model_folder",
+                                                     "--kind", "confusion", PREDICT_FILES[0]]),
+        "plot no clips": ("train folder", ["plot", "--model", "model_folder", "--kind",
+                                           "relevance"]),
+        "plot many into one file": ("train folder", ["plot", "--model", "model_folder",
+                                                     "--out", "all.png"]),
     }
 
 
@@ -186,18 +211,22 @@ def done(cli_jobs):
 
 
 # ---------------------------------------------------------------- help
-@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["evaluate"], ["predict"]],
-                         ids=["main", "demo", "train", "evaluate", "predict"])
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["evaluate"], ["predict"],
+                                     ["plot"]],
+                         ids=["main", "demo", "train", "evaluate", "predict", "plot"])
 def test_help(tmp_path, command):
     result = run_cli(tmp_path, *command, "--help")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"usage: sklearn-mhr {' '.join(command)}".rstrip())
     assert result.stderr == ""
     if command == []:
-        for name in ("demo", "train", "evaluate", "predict"):
+        for name in ("demo", "train", "evaluate", "predict", "plot"):
             assert name in result.stdout
     if command == ["train"]:
         assert "--param NAME=VALUE" in result.stdout
+    if command == ["evaluate"]:  # its corpus options are worded for evaluating, not training
+        assert "--extensions" in result.stdout
+        assert "while training" not in result.stdout and "during training" not in result.stdout
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -361,11 +390,13 @@ def test_demo(done, work):
     out_dir = work / "demo_model"
     with open(out_dir / "filters.csv", newline="") as f:
         table = list(csv.reader(f))
-    assert table[0] == ["index", "initial_hz", "learned_hz"]
+    assert table[0] == ["index", "initial_hz", "learned_hz", "moved_hz", "bandwidth_hz"]
     assert len(table) == 1 + 80
     assert [int(r[0]) for r in table[1:]] == list(range(80))
     initial = np.array([float(r[1]) for r in table[1:]])
     learned = np.array([float(r[2]) for r in table[1:]])
+    np.testing.assert_allclose([float(r[3]) for r in table[1:]], learned - initial, atol=2e-3)
+    assert all(float(r[4]) > 0 for r in table[1:])
     assert np.all(np.diff(initial) > 0) and initial[0] > 0 and initial[-1] < 4000
 
     model = load(out_dir)
@@ -376,6 +407,56 @@ def test_demo(done, work):
     assert meta["command"] == "demo" and meta["n_clips"] == 24
     accuracy = float(rows[0].split()[-2])
     assert meta["held_out_accuracy"] == pytest.approx(accuracy, abs=1e-3)
+
+
+# ----------------------------------------------------------------- plot
+def _image_size(path: Path) -> tuple[int, int]:
+    import matplotlib.image
+
+    return matplotlib.image.imread(path).shape[:2]
+
+
+def test_plot_demo_draws_every_kind_on_the_demo_clips(done, work):
+    result = done("plot demo")
+    assert result.returncode == 0, result.stderr
+    assert "Drawing on the demo's 8 held-out clips" in result.stdout
+    pictures = sorted(p.name for p in (work / "demo_plots").iterdir())
+    clips = [name for name in pictures if name.startswith("clip-")]
+    assert len(clips) == 2  # one per label of the 2-class demo
+    assert {"filters.png", "history.png", "relevance.png", "confusion.png"} <= set(pictures)
+    assert len(pictures) == 6
+    for name in pictures:
+        assert f"wrote demo_plots/{name}" in result.stdout
+        height, width = _image_size(work / "demo_plots" / name)
+        assert height > 100 and width > 100
+    assert _image_size(work / "demo_plots" / "filters.png") == (4 * 40, 11 * 40)
+
+
+def test_plot_dcase_writes_svg_confusion_per_device(done, work):
+    result = done("plot dcase")
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in (work / "dcase_plots").iterdir())
+    assert names[0].startswith("clip-") and names[-1] == "confusion.svg"
+    assert len(names) == 3 and all(n.endswith(".svg") for n in names)
+    svg = (work / "dcase_plots" / "confusion.svg").read_text()
+    assert "<svg" in svg
+    # the fixture's evaluation clips come from six devices: seven panels with "all clips"
+    assert svg.count('id="axes_') == 7
+
+
+def test_plot_one_file_in_the_format_of_its_extension(done, work):
+    result = done("plot files")
+    assert result.returncode == 0, result.stderr
+    assert (work / "one_clip.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("job, message", [
+    ("plot confusion of files", "--kind confusion needs true labels"),
+    ("plot no clips", "these kinds need clips: pass audio files, or --dataset and --root"),
+    ("plot many into one file", "names one file, but these kinds draw several figures"),
+])
+def test_plot_errors(done, job, message):
+    assert message in error_line(done(job), "plot")
 
 
 # ------------------------------------------------------------ bad input
@@ -509,3 +590,92 @@ def test_demo_overwrites_only_its_own_filters_table(done, work, tmp_path):
     assert again.returncode == 0, again.stderr
     rerun = run_cli(work, *DEMO[:-1], str(tmp_path / "demo_again"))  # over its own output
     assert rerun.returncode == 0, rerun.stderr
+
+
+# ------------------------------------------------------ folder extensions
+def test_folder_extensions_in_train_and_evaluate(done, work):
+    result = done("train aiff")
+    assert result.returncode == 0, result.stderr
+    assert "6 clips" in result.stdout
+    assert read_metadata(work / "model_aiff")["metadata"]["extensions"] == [".AIFF", ".aif"]
+    result = done("evaluate aiff")  # the model's extensions, not the defaults
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n_clips"] == 6
+
+
+def test_folder_without_files_of_the_extensions_names_the_option(done):
+    line = error_line(done("aiff without extensions"), "train")
+    assert "holds no audio files with suffixes" in line
+    assert "extensions=" in line and "--extensions .wav,.aiff" in line
+
+
+# ---------------------------------------------------- progress and memory
+def test_epoch_line_formats_the_fields_a_history_record_has():
+    from sklearn_mhr._commands.progress import epoch_line
+
+    record = {"epoch": 3, "train_loss": 1.2341, "valid_loss": 1.1109, "valid_acc": 0.65,
+              "dur": 4.24, "batches": [], "train_loss_best": True}
+    assert epoch_line(record, 20) == ("epoch 3/20: train loss 1.234, valid loss 1.111, "
+                                      "valid acc 0.650, 4.2 s")
+    assert epoch_line({"epoch": 1, "train_loss": np.float64(0.5), "dur": 0.04}, 2) == (
+        "epoch 1/2: train loss 0.500, 0.0 s")
+    assert epoch_line({"epoch": 2, "valid_loss": float("nan")}, 5) == "epoch 2/5"
+
+
+def test_epoch_line_reads_a_real_history():
+    from sklearn_mhr import MHRAudioClassifier
+    from sklearn_mhr._commands.progress import epoch_line
+    from sklearn_mhr.datasets import make_sound_scenes
+
+    X, y = make_sound_scenes(24, n_classes=2, duration=0.25, sample_rate=8000, random_state=0)
+    clf = MHRAudioClassifier(sample_rate=8000, n_filters=8, context=2, head_hidden=8,
+                             back_end_width=4, kernel_duration=0.004, max_epochs=2,
+                             validation_fraction=0.25, n_threads=1, random_state=0).fit(X, y)
+    line = epoch_line(clf.net_.history[-1], 2)
+    assert line.startswith("epoch 2/2: train loss ") and line.endswith(" s")
+    assert "valid loss" in line and "valid acc" in line
+
+
+def test_trial_line_names_state_score_and_parameters():
+    import datetime
+
+    import optuna
+
+    from sklearn_mhr._commands.progress import trial_line
+
+    start = datetime.datetime(2024, 1, 1)
+    complete = optuna.trial.create_trial(
+        state=optuna.trial.TrialState.COMPLETE, value=0.65,
+        params={"lr": 0.0031234, "n_heads": 2},
+        distributions={"lr": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True),
+                       "n_heads": optuna.distributions.IntDistribution(0, 4)})
+    complete.number = 3
+    complete.datetime_start, complete.datetime_complete = (
+        start, start + datetime.timedelta(seconds=12.34))
+    assert trial_line(complete, 4, 10) == (
+        "trial 3 complete (4/10): mean accuracy 0.6500; lr=0.00312, n_heads=2; 12.3 s")
+    pruned = optuna.trial.create_trial(state=optuna.trial.TrialState.PRUNED,
+                                       intermediate_values={0: 0.5, 1: 0.25})
+    pruned.number = 4
+    assert trial_line(pruned).startswith("trial 4 pruned: last score 0.2500; ")
+
+
+def test_available_memory_is_a_positive_int_or_none(monkeypatch):
+    import builtins
+
+    from sklearn_mhr._commands.corpus import available_memory
+
+    here = available_memory()
+    assert here is None or (isinstance(here, int) and here > 0)
+    real_open = builtins.open
+
+    def no_meminfo(path, *args, **kwargs):
+        if str(path) == "/proc/meminfo":
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_meminfo)  # as on a system without /proc
+    fallback = available_memory()
+    assert fallback is None or (isinstance(fallback, int) and fallback > 0)
+    if hasattr(os, "sysconf") and "SC_AVPHYS_PAGES" in os.sysconf_names:
+        assert fallback is not None

@@ -106,7 +106,8 @@ def test_confusion_with_groups(mhr, task, tmp_path):
     visible = [ax for ax in fig.axes if ax.get_visible() and ax.images]
     assert len(visible) == 4
     assert visible[0].get_title().startswith("all clips: accuracy")
-    assert visible[1].get_title().startswith("a: accuracy") and "(6 clips)" in visible[1].get_title()
+    title = visible[1].get_title()
+    assert title.startswith("a: accuracy") and "(6 clips)" in title
     _written(fig, tmp_path / "confusion.png")
     with pytest.raises(ValueError, match="groups has 2 entries"):
         plotting.plot_confusion(mhr, X, y, groups=groups[:2])

@@ -7,18 +7,23 @@ import time
 
 import numpy as np
 
-__all__ = ["run", "write_filters"]
+__all__ = ["demo_split", "run", "write_filters"]
+
+
+#: columns of the demo's filters.csv, from :func:`sklearn_mhr.analysis.filter_table`
+FILTER_COLUMNS = ("index", "initial_hz", "learned_hz", "moved_hz", "bandwidth_hz")
 
 
 def write_filters(estimator, path) -> None:
-    """Write ``index,initial_hz,learned_hz``, one row per filter, to a CSV file."""
+    """Write the filter table (:data:`FILTER_COLUMNS`), one row per filter, to a CSV file."""
+    from sklearn_mhr.analysis import filter_table
+
+    table = filter_table(estimator)
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["index", "initial_hz", "learned_hz"])
-        pairs = zip(estimator.initial_centre_frequencies_, estimator.centre_frequencies_,
-                    strict=True)
-        for i, (initial, learned) in enumerate(pairs):
-            writer.writerow([i, f"{initial:.3f}", f"{learned:.3f}"])
+        writer.writerow(FILTER_COLUMNS)
+        for i in table.index:
+            writer.writerow([int(i)] + [f"{table[name][i]:.3f}" for name in FILTER_COLUMNS[1:]])
 
 
 def _check_filters_file(out, persistence) -> None:
@@ -35,24 +40,33 @@ def _check_filters_file(out, persistence) -> None:
             "another --out, so that no file of yours is overwritten")
 
 
-def run(args) -> int:
-    """Generate data, train both models, print the table, save MHR; return the exit code."""
+def demo_split(n_clips, n_classes, duration, sample_rate, seed, test_size):
+    """The demo's generated clips, split as ``train_test_split`` returns them.
+
+    The same arguments give the same clips, so ``sklearn-mhr plot`` finds a
+    demo model's held-out clips again from the metadata saved with it.
+    """
     from sklearn.model_selection import train_test_split
 
-    from sklearn_mhr import persistence
     from sklearn_mhr.datasets import make_sound_scenes
+
+    bunch = make_sound_scenes(n_clips, n_classes=n_classes, duration=duration,
+                              sample_rate=sample_rate, random_state=seed, return_bunch=True)
+    return train_test_split(bunch.data, np.asarray(bunch.target_names)[bunch.target],
+                            test_size=test_size, stratify=bunch.target, random_state=seed)
+
+
+def run(args) -> int:
+    """Generate data, train both models, print the table, save MHR; return the exit code."""
+    from sklearn_mhr import persistence
     from sklearn_mhr.estimator import MHRAudioClassifier
 
     out = persistence.check_save_path(args.out)
     _check_filters_file(out, persistence)
     print(f"Generating {args.n_clips} clips of {args.duration} s at {args.sample_rate} Hz "
           f"({args.n_classes} classes, seed {args.seed})", flush=True)
-    bunch = make_sound_scenes(args.n_clips, n_classes=args.n_classes, duration=args.duration,
-                              sample_rate=args.sample_rate, random_state=args.seed,
-                              return_bunch=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        bunch.data, np.asarray(bunch.target_names)[bunch.target], test_size=args.test_size,
-        stratify=bunch.target, random_state=args.seed)
+    X_train, X_test, y_train, y_test = demo_split(args.n_clips, args.n_classes, args.duration,
+                                                  args.sample_rate, args.seed, args.test_size)
     common = dict(sample_rate=args.sample_rate, max_epochs=args.epochs, random_state=args.seed,
                   n_threads=args.threads, verbose=int(args.verbose))
     models = [
@@ -78,7 +92,7 @@ def run(args) -> int:
           f"{mhr.centre_frequencies_[moved.argmax()]:.0f} Hz).")
     metadata = {"command": "demo", "dataset": "make_sound_scenes", "n_clips": args.n_clips,
                 "n_classes": args.n_classes, "sample_rate": args.sample_rate,
-                "duration": args.duration, "seed": args.seed,
+                "duration": args.duration, "seed": args.seed, "test_size": args.test_size,
                 "held_out_accuracy": round(float(rows[0][1]), 4)}
     persistence.save(mhr, out, metadata=metadata)
     write_filters(mhr, out / "filters.csv")

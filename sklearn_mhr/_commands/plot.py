@@ -1,0 +1,154 @@
+"""``sklearn-mhr plot``: pictures of a saved model's filters, heads, history and errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["KINDS", "FORMATS", "run"]
+
+#: what ``--kind`` draws, each by a function of :mod:`sklearn_mhr.plotting`
+KINDS = ("filters", "history", "clip", "relevance", "confusion")
+#: the kinds that need clips, and those that need their labels
+_NEED_CLIPS = ("clip", "relevance", "confusion")
+_NEED_LABELS = ("confusion",)
+FORMATS = ("png", "svg", "pdf")
+
+
+def _outputs(out: str, fmt: str | None, n_figures_max: int):
+    """The folder the figures go to, and the single file when ``out`` names one."""
+    path = Path(out)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        if fmt is not None and fmt != suffix:
+            raise ValueError(f"--out {out!r} ends in .{suffix} but --format is {fmt!r}")
+        if n_figures_max > 1:
+            raise ValueError(
+                f"--out {out!r} names one file, but these kinds draw several figures; pass a "
+                "folder (and --format) instead, or a single --kind of one figure")
+        return path.parent, path
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {out!r} is a file; pass a folder, or a file name ending in "
+                         f"{', '.join('.' + f for f in FORMATS)}")
+    return path, None
+
+
+def _safe(label) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(label)).strip("-") or "clip"
+
+
+def _clips(args, estimator, trained):
+    """The clips to draw, their labels (None for files) and groups, and what they are."""
+    from sklearn_mhr._commands import corpus
+    from sklearn_mhr.datasets import protocols
+    from sklearn_mhr.io import read_audio
+
+    if args.files:
+        if args.dataset is not None:
+            raise ValueError("pass audio files or --dataset/--root, not both")
+        duration = args.duration if args.duration is not None else trained.get("duration")
+        clips = [read_audio(path, sample_rate=estimator.sample_rate, duration=duration)
+                 for path in args.files]
+        return clips, None, None, [Path(p).stem for p in args.files], f"{len(clips)} files"
+    if args.dataset is not None:
+        if args.root is None:
+            raise ValueError("--dataset needs --root, the corpus folder")
+        duration = args.duration
+        if duration is None and trained.get("dataset") == args.dataset:
+            duration = trained.get("duration")
+        test_fold = args.test_fold
+        if test_fold is None and args.dataset == "urbansound8k":
+            test_fold = trained.get("test_fold")
+        part = protocols.standard_split(
+            args.dataset, args.root, side="test", test_fold=test_fold,
+            test_groups=args.test_groups, sample_rate=int(estimator.sample_rate),
+            duration=duration)
+        X = corpus.decode(part, lazy=False, n_jobs=args.workers)
+        names = [Path(p).stem for p in part.data.paths]
+        return X, np.asarray(part.target), part.device, names, part.description
+    if trained.get("command") == "demo":
+        from sklearn_mhr._commands.demo import demo_split
+
+        _, X, _, y = demo_split(trained["n_clips"], trained["n_classes"], trained["duration"],
+                                trained["sample_rate"], trained["seed"],
+                                trained.get("test_size", 0.3))
+        return X, y, None, [f"{label}-{i}" for i, label in enumerate(y)], \
+            f"the demo's {len(y)} held-out clips (generated again from seed {trained['seed']})"
+    raise ValueError("these kinds need clips: pass audio files, or --dataset and --root (a "
+                     "model written by sklearn-mhr demo finds its own held-out clips)")
+
+
+def _first_of_each_label(labels, n_max: int) -> list[int]:
+    """Up to ``n_max`` clips: the first clip of each label, in the order they come."""
+    firsts = {}
+    for i, label in enumerate(labels.tolist()):
+        firsts.setdefault(label, i)
+    return list(firsts.values())[:n_max]
+
+
+def run(args) -> int:
+    """Load the model, draw each kind asked for and write it; return the exit code."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("plot needs matplotlib: pip install matplotlib (from a checkout of "
+                          "sklearn-mhr, pip install \".[plot]\")") from None
+    matplotlib.use("Agg")  # files only: no window, no display needed
+    import matplotlib.pyplot as plt
+
+    from sklearn_mhr import persistence, plotting
+
+    kinds = list(dict.fromkeys(args.kind or KINDS))
+    n_clip_figures = 0
+    if "clip" in kinds:
+        n_clip_figures = min(args.max_clips, len(args.files)) if args.files else args.max_clips
+    folder, single = _outputs(args.out, args.format,
+                              n_clip_figures + sum(k != "clip" for k in kinds))
+    fmt = single.suffix.lstrip(".").lower() if single else (args.format or "png")
+    trained = persistence.read_metadata(args.model).get("metadata", {})
+    estimator = persistence.load(args.model)
+    if not estimator.head_bands_ and "relevance" in kinds:
+        if args.kind:
+            raise ValueError(f"'{args.model}' has no relevance heads (n_heads=0): there is no "
+                             "relevance to plot; choose another --kind")
+        kinds.remove("relevance")
+    X = labels = groups = names = None
+    if any(k in _NEED_CLIPS for k in kinds):
+        X, labels, groups, names, description = _clips(args, estimator, trained)
+        if labels is None and any(k in _NEED_LABELS for k in kinds):
+            raise ValueError("--kind confusion needs true labels: pass --dataset and --root "
+                             "instead of audio files")
+        print(f"Drawing on {description}", flush=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def write(fig, name):
+        path = single or folder / f"{name}.{fmt}"
+        fig.savefig(path, dpi=args.dpi)
+        plt.close(fig)
+        written.append(path)
+        print(f"wrote {path}", flush=True)
+
+    for kind in kinds:
+        if kind == "filters":
+            write(plotting.plot_filters(estimator), "filters")
+        elif kind == "history":
+            write(plotting.plot_history(estimator), "history")
+        elif kind == "clip":
+            chosen = (range(min(args.max_clips, len(X))) if labels is None
+                      else _first_of_each_label(labels, args.max_clips))
+            for i in chosen:
+                label = None if labels is None else labels[i]
+                write(plotting.plot_clip(estimator, X[i], label=label),
+                      f"clip-{_safe(names[i])}")
+        elif kind == "relevance":
+            print(f"Averaging relevance weights over {len(X)} clips ...", flush=True)
+            by = labels if labels is not None else estimator.predict(X)
+            write(plotting.plot_class_relevance(estimator, X, by), "relevance")
+        elif kind == "confusion":
+            print(f"Predicting {len(X)} clips ...", flush=True)
+            write(plotting.plot_confusion(estimator, X, labels, groups=groups), "confusion")
+    print(f"Wrote {len(written)} figure(s) to '{folder}'.")
+    return 0
