@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -83,8 +84,9 @@ def _params_to_json(estimator) -> dict:
     params = estimator.get_params(deep=False)
     out = {}
     for name, value in params.items():
-        if name == "random_state" and not is_int(value):
-            out[name] = None  # a RandomState instance has no faithful JSON form
+        if (name == "random_state" and not is_int(value)) or name == "callbacks":
+            # a RandomState instance has no faithful JSON form; callbacks are code
+            out[name] = None
             continue
         out[name] = _json_value(name, value)
     return out
@@ -173,13 +175,21 @@ def _save_lock(root: Path):
         lock.unlink(missing_ok=True)
 
 
-def _read_json(path: Path) -> dict:
-    if not path.is_file():
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
         raise FileNotFoundError(
             f"'{path}' is missing: the model directory is incomplete. Save the model again."
-        )
+        ) from None
+
+
+def _read_json(path: Path, data: bytes | None = None) -> dict:
+    """The JSON object in ``path``, or in ``data`` (the bytes read from it) when given."""
+    if data is None:
+        data = _read_bytes(path)
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
+        obj = json.loads(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"'{path}' is not valid JSON ({exc}); the model file is damaged") from None
     if not isinstance(obj, dict):
@@ -187,15 +197,20 @@ def _read_json(path: Path) -> dict:
     return obj
 
 
-def _check_manifest(root: Path, meta: dict) -> None:
-    """Refuse files that are not the ones ``meta.json`` was saved with (format 2 on)."""
+def _check_manifest(root: Path, meta: dict, contents: dict[str, bytes]) -> None:
+    """Refuse files that are not the ones ``meta.json`` was saved with (format 2 on).
+
+    ``contents`` holds the bytes that were read and parsed, not the files on
+    disk, which another save may have replaced since.
+    """
     if meta.get("format_version", 1) < 2:
         return
     files = meta.get("files")
     if not isinstance(files, dict) or set(files) != set(_SIGNED):
         raise ValueError(f"'{root / 'meta.json'}' lacks the hashes of {', '.join(_SIGNED)}; "
                          "the model file is damaged. Save the model again")
-    changed = [name for name in _SIGNED if _sha256(root / name) != files[name]]
+    changed = [name for name in _SIGNED
+               if hashlib.sha256(contents[name]).hexdigest() != files[name]]
     if changed:
         raise ValueError(
             f"'{root}': {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} not the "
@@ -425,13 +440,14 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _load_state(path: Path) -> dict:
+def _load_state(path: Path, data: bytes) -> dict:
+    """The state dict in ``data``, the bytes read from ``path``."""
     import torch
 
-    if path.stat().st_size == 0:
+    if not data:
         raise ValueError(f"'{path}' is empty; the model file is damaged. Save the model again")
     try:
-        state = torch.load(path, weights_only=True, map_location="cpu")
+        state = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as exc:
         text = _message(exc)
         found = re.search(r"Unsupported global[^\n]*", text)
@@ -506,7 +522,9 @@ def load(path, *, device: str | None = None):
             "check its predictions, or train and save it again with this version",
             ModelVersionWarning, stacklevel=2,
         )
-    params = _read_json(root / "params.json")
+    # every file is read once: what is checked against the hashes is what is used
+    contents = {name: _read_bytes(root / name) for name in _SIGNED}
+    params = _read_json(root / "params.json", contents["params.json"])
     valid = MHRAudioClassifier().get_params(deep=False)
     unknown = sorted(set(params) - set(valid))
     if unknown:
@@ -521,7 +539,8 @@ def load(path, *, device: str | None = None):
                       "available; loading it on the CPU", UserWarning, stacklevel=2)
         params["device"] = "cpu"
     estimator = MHRAudioClassifier(**params)
-    classes = _classes_from_json(_read_json(root / "classes.json"), root / "classes.json")
+    classes = _classes_from_json(_read_json(root / "classes.json", contents["classes.json"]),
+                                 root / "classes.json")
     try:
         check_params(estimator)
         if classes.ndim != 1 or len(classes) < 2:
@@ -539,7 +558,7 @@ def load(path, *, device: str | None = None):
                 f"'{root}' was saved with {name}={fitted[name]}, but its parameters give "
                 f"{getattr(estimator, name)} in sklearn_mhr {__version__}; train it again"
             )
-    state = _load_state(root / "state.pt")
+    state = _load_state(root / "state.pt", contents["state.pt"])
     module = estimator.net_.module_
     try:
         module.load_state_dict(state, strict=True)
@@ -550,7 +569,7 @@ def load(path, *, device: str | None = None):
             f"'{root / 'params.json'}' ({' '.join(first[:2])})"
         ) from None
     module.eval()
-    _check_manifest(root, meta)
+    _check_manifest(root, meta, contents)
     if "n_features_in_" in fitted:
         estimator.n_features_in_ = int(fitted["n_features_in_"])
     vars(estimator).update(fitted_attributes(module))

@@ -585,3 +585,20 @@ def test_malformed_history_is_refused(tmp_path, model):
     (root / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="'history' must be a list"):
         load(root)
+
+
+def test_weights_replaced_while_loading_are_refused(model, data, tmp_path, monkeypatch):
+    """What is checked against the hashes is what is used, not the files on disk afterwards."""
+    import sklearn_mhr.persistence as persistence
+
+    mine = save(model, tmp_path / "mine")
+    other = save(MHRAudioClassifier(**{**TINY, "random_state": 1}).fit(*data), tmp_path / "other")
+    read = persistence._read_bytes
+
+    def another_save_in_between(path):
+        # the weights of another save at the moment they are read; the disk is as it was after
+        return read(other / path.name if path.name == "state.pt" else path)
+
+    monkeypatch.setattr(persistence, "_read_bytes", another_save_in_between)
+    with pytest.raises(ValueError, match="state.pt is not the file"):
+        load(mine)
