@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 
+from skorch.callbacks import Callback
+
 from sklearn_mhr._lengths import sample_lengths
 from sklearn_mhr._numbers import is_int, is_number
 from sklearn_mhr._skorch import LR_SCHEDULES, OPTIMIZERS
+from sklearn_mhr._skorch.build import OWN_CALLBACKS
 from sklearn_mhr.nn import BACK_ENDS, FRONT_ENDS
 from sklearn_mhr.nn.compression import COMPRESSIONS
 from sklearn_mhr.nn.cosgauss import INITS, WIDTHS
@@ -33,6 +36,24 @@ CHOICES = {
     "optimizer": tuple(OPTIMIZERS),
     "lr_schedule": LR_SCHEDULES,
 }
+
+
+def _callback_problems(callbacks) -> list[str]:
+    """What is wrong with the ``callbacks`` parameter, if anything."""
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, list | tuple):
+        return [f"callbacks must be None or a list of skorch callbacks, got {callbacks!r}"]
+    problems = []
+    for i, item in enumerate(callbacks):
+        name, callback = item if isinstance(item, tuple) and len(item) == 2 else (None, item)
+        if not isinstance(callback, Callback) or not (name is None or isinstance(name, str)):
+            problems.append(f"callbacks[{i}] must be a skorch Callback or a (name, Callback) "
+                            f"pair, got {item!r}")
+        elif name in OWN_CALLBACKS:
+            problems.append(f"callbacks[{i}] is named {name!r}, a name the estimator uses "
+                            f"itself ({', '.join(OWN_CALLBACKS)}); choose another")
+    return problems
 
 
 def check_params(est) -> None:
@@ -70,6 +91,7 @@ def check_params(est) -> None:
     need("device", isinstance(p["device"], str)
          and re.fullmatch(r"auto|cpu|cuda(:\d+)?", p["device"]) is not None,
          "'auto', 'cpu', 'cuda' or 'cuda:N'")
+    problems += _callback_problems(p["callbacks"])
     if is_int(p["n_heads"]) and is_int(p["n_filters"]) and p["n_heads"] > p["n_filters"] >= 1:
         problems.append(
             f"n_heads must not exceed n_filters (each head needs at least one filter), "

@@ -158,6 +158,12 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         lazily decoded corpora).
     verbose : int, default=0
         1 prints skorch's epoch table.
+    callbacks : list or None, default=None
+        Extra skorch callbacks for training, as callbacks or ``(name, callback)``
+        pairs, run after the estimator's own ("valid_acc", "early_stopping",
+        "lr_schedule"): a `skorch.callbacks.Checkpoint`, a progress printer.
+        They are not saved by :func:`sklearn_mhr.persistence.save`: a loaded
+        model has none.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the validation split; two
         fits with the same int are identical on CPU. The global torch RNG is
@@ -204,7 +210,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  mixup_alpha=0.0, freq_mask_width=0, time_mask_width=0, n_masks=2,
                  random_crop=None, validation_fraction=None,
                  patience=5, warm_start=False, device="auto", n_threads=None, n_workers=0,
-                 verbose=0, random_state=None):
+                 verbose=0, callbacks=None, random_state=None):
         self.sample_rate = sample_rate
         self.front_end = front_end
         self.n_filters = n_filters
@@ -246,6 +252,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.n_threads = n_threads
         self.n_workers = n_workers
         self.verbose = verbose
+        self.callbacks = callbacks
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit

@@ -277,3 +277,25 @@ def test_unfitted_errors():
 
     with pytest.raises(NotFittedError):
         MHRAudioClassifier().predict(np.zeros((1, 100)))
+
+
+def test_extra_callbacks_run_and_are_checked(data):
+    from skorch.callbacks import Callback
+
+    class CountEpochs(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    counter = CountEpochs()
+    X, y = data
+    MHRAudioClassifier(**{**SMALL, "max_epochs": 2}, callbacks=[("count", counter)]).fit(X, y)
+    assert counter.epochs == 2
+    for bad, match in [("print", r"callbacks must be None or a list"),
+                       ([object()], r"callbacks\[0\] must be a skorch Callback"),
+                       ([("early_stopping", CountEpochs())], "a name the estimator uses")]:
+        with pytest.raises(ValueError, match=match):
+            MHRAudioClassifier(**SMALL, callbacks=bad).fit(X, y)

@@ -16,7 +16,7 @@ from sklearn_mhr.datasets import protocols
 
 __all__ = ["run"]
 
-_NOT_SEARCHED = {"random_state", "n_threads", "device", "verbose", "n_workers"}
+_NOT_SEARCHED = {"random_state", "n_threads", "device", "verbose", "n_workers", "callbacks"}
 
 
 def _fixed_parameters(args) -> dict:

@@ -27,6 +27,8 @@ __all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "continue_net", "fitted_
 
 #: values of the estimator's ``lr_schedule``
 LR_SCHEDULES = ("constant", "cosine", "warm_restarts")
+#: names of the callbacks the estimator adds itself
+OWN_CALLBACKS = ("valid_acc", "early_stopping", "lr_schedule")
 
 # MHRNet's arguments that are the estimator's parameters of the same name
 _SHARED = [name for name, p in inspect.signature(MHRNet).parameters.items()
@@ -105,6 +107,7 @@ def _build_net(est, n_classes: int, device: str, valid_set) -> MixupNet:
         # after valid_acc, so that the epoch that stops training has its score
         callbacks.append(("early_stopping", EarlyStopping(patience=est.patience, load_best=True)))
     callbacks += _schedule_callbacks(est)
+    callbacks += list(est.callbacks or [])
     optimizer_args = {"optimizer__weight_decay": est.weight_decay}
     if est.optimizer == "sgd":
         optimizer_args["optimizer__momentum"] = est.momentum
