@@ -290,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "without)")
     plot.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
                       help="folder corpus: the groups to draw (default: every clip)")
+    plot.add_argument("--extensions", type=_extensions, default=None, metavar=".EXT,.EXT",
+                      help="folder corpus: file suffixes to read (default: those the model was "
+                           "trained on, else the loader's)")
     plot.add_argument("--duration", type=_positive_float, default=None, metavar="SECONDS",
                       help="pad or crop clips to this length (default: the model's training "
                            "length)")

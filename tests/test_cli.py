@@ -248,7 +248,13 @@ def test_train_urbansound8k(done, work):
     assert trained["test_fold"] == 3 and trained["n_clips"] == 8
     assert trained["sample_rate"] == 8000 and trained["duration"] == 4.0
     assert trained["epochs"] == 2
+    # stdout is a pipe here: one plain line per epoch, no table
+    epochs = [line for line in result.stdout.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in epochs] == ["epoch 1/2", "epoch 2/2"]
+    assert all("train loss" in line and line.endswith(" s") for line in epochs)
+    assert "\x1b[" not in result.stdout
     model = load(work / "model_us8k")
+    assert model.callbacks is None
     assert list(model.classes_) == US8K_CLASSES
     assert model.n_filters == 8 and model.context == 2 and model.kernel_duration == 0.004
     assert model.random_state == 0  # reproducible by default

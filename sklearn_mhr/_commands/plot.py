@@ -61,10 +61,13 @@ def _clips(args, estimator, trained):
         test_fold = args.test_fold
         if test_fold is None and args.dataset == "urbansound8k":
             test_fold = trained.get("test_fold")
+        extensions = args.extensions
+        if extensions is None and args.dataset == "folder" and trained.get("dataset") == "folder":
+            extensions = trained.get("extensions")
         part = protocols.standard_split(
             args.dataset, args.root, side="test", test_fold=test_fold,
-            test_groups=args.test_groups, sample_rate=int(estimator.sample_rate),
-            duration=duration)
+            test_groups=args.test_groups, extensions=extensions,
+            sample_rate=int(estimator.sample_rate), duration=duration)
         X = corpus.decode(part, lazy=False, n_jobs=args.workers)
         names = [Path(p).stem for p in part.data.paths]
         return X, np.asarray(part.target), part.device, names, part.description

@@ -3,7 +3,7 @@
 On a terminal, ``train`` prints skorch's epoch table and ``tune`` a progress
 bar of its trials; neither shows in a log. :class:`TrialLines` gives ``tune``
 one line per trial it ends instead (:func:`trial_line`), and
-:func:`epoch_line` formats one epoch of a skorch history in the same way.
+:func:`epoch_printer` gives ``train`` one line per epoch (:func:`epoch_line`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 
-__all__ = ["TrialLines", "describe_params", "epoch_line", "trial_line"]
+__all__ = ["TrialLines", "describe_params", "epoch_line", "epoch_printer", "trial_line"]
 
 
 def describe_params(params: dict) -> str:
@@ -52,6 +52,17 @@ def epoch_line(record: dict, max_epochs: int) -> str:
              for key, value in fields if value is not None]
     head = f"epoch {record.get('epoch', '?')}/{max_epochs}"
     return f"{head}: {', '.join(parts)}" if parts else head
+
+
+def epoch_printer():
+    """A skorch callback that prints :func:`epoch_line` at the end of every epoch."""
+    from skorch.callbacks import Callback
+
+    class EpochLines(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            print(epoch_line(net.history[-1], net.max_epochs), flush=True)
+
+    return EpochLines()
 
 
 def trial_line(trial, finished: int | None = None, total: int | None = None) -> str:

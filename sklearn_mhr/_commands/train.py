@@ -8,6 +8,7 @@ import numpy as np
 
 from sklearn_mhr._commands import corpus
 from sklearn_mhr._commands.params import build_estimator
+from sklearn_mhr._commands.progress import epoch_printer
 from sklearn_mhr.datasets import protocols
 
 __all__ = ["run"]
@@ -21,6 +22,8 @@ def run(args) -> int:
                                      test_groups=args.test_groups, extensions=args.extensions,
                                      sample_rate=args.sample_rate, duration=args.duration)
     estimator = build_estimator(args, sample_rate=part.sample_rate)
+    if not args.verbose:  # not on a terminal (a log, a pipe): a plain line per epoch
+        estimator.set_params(callbacks=[("epoch_lines", epoch_printer())])
     out = persistence.check_save_path(args.out)
     classes = np.unique(part.target)
     length = "whole files" if part.duration is None else f"{part.duration:g} s"
