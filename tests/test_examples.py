@@ -20,7 +20,7 @@ def _load(name: str):
 
 def test_every_example_is_tested():
     tested = {"pipeline_and_features", "inspect_filters_and_heads", "search_heads",
-              "files_to_predictions"}
+              "files_to_predictions", "plot_what_the_model_learned"}
     assert {p.stem for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -56,3 +56,17 @@ def test_files_to_predictions(capsys):
     out = capsys.readouterr().out
     assert "held-out accuracy" in out and out.count(" -> ") == 3
     assert 0.0 <= accuracy <= 1.0 and np.isfinite(accuracy)
+
+
+@pytest.mark.slow
+def test_plot_what_the_model_learned(capsys, tmp_path):
+    import matplotlib.image
+
+    written = _load("plot_what_the_model_learned").main(
+        n_clips=32, n_classes=2, max_epochs=2, sample_rate=8000, out=tmp_path / "plots")
+    assert [p.name for p in written] == ["filters.png", "clip.png", "relevance.png",
+                                         "history.png", "confusion.png"]
+    out = capsys.readouterr().out
+    for path in written:
+        assert matplotlib.image.imread(path).shape[0] > 100
+        assert f"wrote {path}" in out

@@ -1,0 +1,92 @@
+"""Draw the documentation's gallery from the demo model, with the commands a user runs.
+
+Run from the repository root: ``python docs/make_gallery.py`` (a few minutes on
+two CPU cores). It trains the demo model with ``sklearn-mhr demo`` (its
+default settings) into a temporary folder, then writes every picture of
+``sklearn-mhr plot`` on the demo's held-out clips into ``docs/gallery/``,
+replacing the pictures there. ``--quick`` trains a small demo instead, for
+checking that the script works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+GALLERY = Path(__file__).resolve().parent / "gallery"
+QUICK = ["--n-clips", "48", "--n-classes", "3", "--epochs", "2", "--duration", "0.5",
+         "--sample-rate", "8000"]
+
+
+def _cli(*args, cwd) -> None:
+    print("$ sklearn-mhr " + " ".join(args), flush=True)
+    subprocess.run([sys.executable, "-m", "sklearn_mhr", *args], cwd=cwd, check=True)
+
+
+def main(argv=None) -> Path:
+    """Train the demo model, draw the gallery; return the folder of pictures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=GALLERY,
+                        help="folder for the pictures (default: docs/gallery)")
+    parser.add_argument("--quick", action="store_true", help="a small demo, for a quick check")
+    parser.add_argument("--dpi", type=int, default=80, help="resolution (default: 80)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as work:
+        _cli("demo", *(QUICK if args.quick else []), "--out", "model", cwd=work)
+        _cli("plot", "--model", "model", "--out", "pictures", "--dpi", str(args.dpi), cwd=work)
+        out = args.out.resolve()
+        if out.exists():
+            for old in out.glob("*.png"):
+                old.unlink()
+        out.mkdir(parents=True, exist_ok=True)
+        pictures = sorted(Path(work, "pictures").glob("*.png"))
+        for picture in pictures:
+            shutil.copy(picture, out / picture.name)
+        page = out.parent / "gallery.md"
+        page.write_text(gallery_page([p.name for p in pictures], out.name))
+        print(f"wrote {len(pictures)} pictures to {out} and the page {page}")
+    return out
+
+
+CAPTIONS = {
+    "filters": "The learned filters. Left: centre frequency of each filter before (dashed) and "
+               "after training. Right: each filter's magnitude response in dB.",
+    "history": "Training loss per epoch (the demo sets no validation fraction; with "
+               "`validation_fraction` the validation loss and accuracy appear beside it).",
+    "relevance": "Mean relevance weight of each filter for the held-out clips of each class; "
+                 "the white line separates the two heads' bands.",
+    "confusion": "Confusion matrix on the held-out clips, normalised per true class.",
+}
+
+
+def gallery_page(names: list[str], folder: str) -> str:
+    """The Markdown of the gallery page for the pictures ``names`` in ``folder``."""
+    lines = ["# Gallery", "",
+             "Every picture here is drawn by `python docs/make_gallery.py` from the demo model, "
+             "with the commands a user runs:", "",
+             "```bash", "sklearn-mhr demo --out model",
+             "sklearn-mhr plot --model model --out pictures", "```", "",
+             "The demo trains on generated sound scenes (no download); see "
+             "[the user guide](user-guide.md) for what each picture shows.", ""]
+    for kind in ("filters", "history", "relevance", "confusion"):
+        if f"{kind}.png" in names:
+            lines += [f"## {kind.capitalize()}", "", CAPTIONS[kind], "",
+                      f"![{kind}]({folder}/{kind}.png)", ""]
+    clips = [n for n in names if n.startswith("clip-")]
+    if clips:
+        lines += ["## One clip through the network", "",
+                  "The first held-out clip of each of the first classes: waveform, the map before "
+                  "weighting, each head's weights over its band (0 to 1), and the weighted map "
+                  "the back end classifies; the title gives the prediction.", ""]
+        for name in clips:
+            label = name[len("clip-"):-len(".png")].rsplit("-", 1)[0]
+            lines += [f"![a clip of class {label}]({folder}/{name})", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
