@@ -7,6 +7,7 @@ defined once.
 
 from __future__ import annotations
 
+import os
 import re
 
 from skorch.callbacks import Callback
@@ -92,6 +93,9 @@ def check_params(est) -> None:
          and re.fullmatch(r"auto|cpu|cuda(:\d+)?", p["device"]) is not None,
          "'auto', 'cpu', 'cuda' or 'cuda:N'")
     problems += _callback_problems(p["callbacks"])
+    need("checkpoint_dir", p["checkpoint_dir"] is None or isinstance(p["checkpoint_dir"],
+                                                                        str | os.PathLike),
+         "None or a folder path")
     if is_int(p["n_heads"]) and is_int(p["n_filters"]) and p["n_heads"] > p["n_filters"] >= 1:
         problems.append(
             f"n_heads must not exceed n_filters (each head needs at least one filter), "

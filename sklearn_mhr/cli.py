@@ -196,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus_arguments(train, side="train")
     train.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
     _add_model_arguments(train)
+    train.add_argument("--checkpoint-dir", default=None, metavar="DIR",
+                       help="write a checkpoint after every epoch to DIR, so that a run killed "
+                            "or stopped with Ctrl-C can go on with --resume")
+    train.add_argument("--resume", action="store_true",
+                       help="go on from the checkpoint in --checkpoint-dir (same corpus and "
+                            "options as the run that wrote it) to the model that run would "
+                            "have given")
     train.add_argument("--verbose", action="store_true",
                        help="print the epoch table while training (on by default in a terminal)")
     train.set_defaults(module="train")

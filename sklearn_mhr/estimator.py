@@ -18,7 +18,7 @@ from sklearn_mhr._skorch import (
     can_continue,
     continue_net,
     fitted_attributes,
-    forget_validation,
+    forget_fit_state,
     raise_if_interrupted,
     resolve_device,
     restart_learning_rates,
@@ -26,6 +26,7 @@ from sklearn_mhr._skorch import (
     start_net,
     torch_threads,
 )
+from sklearn_mhr._skorch.checkpoint import checkpoints
 
 __all__ = ["MHRAudioClassifier"]
 
@@ -158,6 +159,13 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         lazily decoded corpora).
     verbose : int, default=0
         1 prints skorch's epoch table.
+    checkpoint_dir : str, os.PathLike or None, default=None
+        Folder where ``fit`` writes a checkpoint after every epoch (weights,
+        optimizer, history, random state), so that a fit killed part-way can
+        go on with ``fit(X, y, resume=True)`` to the model an uninterrupted
+        fit gives (bit for bit on the CPU). One fit per folder: a fit without
+        ``resume`` refuses a folder that holds a checkpoint. Not saved by
+        :func:`sklearn_mhr.persistence.save`.
     callbacks : list or None, default=None
         Extra skorch callbacks for training, as callbacks or ``(name, callback)``
         pairs, run after the estimator's own ("valid_acc", "early_stopping",
@@ -210,7 +218,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  mixup_alpha=0.0, freq_mask_width=0, time_mask_width=0, n_masks=2,
                  random_crop=None, validation_fraction=None,
                  patience=5, warm_start=False, device="auto", n_threads=None, n_workers=0,
-                 verbose=0, callbacks=None, random_state=None):
+                 verbose=0, checkpoint_dir=None, callbacks=None, random_state=None):
         self.sample_rate = sample_rate
         self.front_end = front_end
         self.n_filters = n_filters
@@ -252,6 +260,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.n_threads = n_threads
         self.n_workers = n_workers
         self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
         self.callbacks = callbacks
         self.random_state = random_state
 
@@ -266,7 +275,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             del self.n_features_in_
         return clips, dtype
 
-    def fit(self, X, y):
+    def fit(self, X, y, resume=False):
         """Train on waveforms.
 
         Parameters
@@ -275,12 +284,19 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             Waveforms at ``sample_rate``; clips may differ in length.
         y : array-like of shape (n_clips,)
             Labels (strings or integers).
+        resume : bool, default=False
+            Go on from the checkpoint in ``checkpoint_dir`` instead of starting
+            afresh; the parameters and labels must be those of the fit that
+            wrote it (a ValueError lists any difference).
 
         Returns
         -------
         self : MHRAudioClassifier
         """
         check_params(self)
+        if resume and (self.checkpoint_dir is None or self.warm_start):
+            raise ValueError("resume=True needs checkpoint_dir (the folder of the checkpoint) "
+                             "and warm_start=False")
         clips, _ = self._check_X(X, reset=True)
         y = check_targets(y, len(clips), type(self).__name__)
         classes, y_idx = np.unique(y, return_inverse=True)
@@ -304,14 +320,17 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             valid_set = ClipDataset(clips, y_idx, valid_idx)
         train_set = ClipDataset(clips, y_idx, train_idx)
         device = resolve_device(self.device)
-        with torch_threads(self.n_threads), seeded_rng(seed, device):
+        checkpoint = checkpoints(self, seed, classes, y_idx, resume)
+        with torch_threads(self.n_threads), seeded_rng(seed, device), checkpoint.lock():
             if continuing:
-                continue_net(self, device, valid_set)
+                continue_net(self, device, valid_set, checkpoint.callback)
                 restart_learning_rates(self)
             else:
-                start_net(self, classes, device, valid_set)
-            self.net_.partial_fit(train_set, None)
-        forget_validation(self.net_)
+                start_net(self, classes, device, valid_set, checkpoint.callback)
+            epochs = checkpoint.restore(self.net_) if resume else self.max_epochs
+            if epochs:
+                self.net_.partial_fit(train_set, None, epochs=epochs)
+        forget_fit_state(self.net_)
         vars(self).update(fitted_attributes(self.net_.module_))
         raise_if_interrupted(self.net_)
         return self

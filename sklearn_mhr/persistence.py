@@ -27,7 +27,6 @@ run code; everything else is JSON.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
@@ -35,7 +34,6 @@ import os
 import pickle
 import re
 import shutil
-import socket
 import tempfile
 import warnings
 from numbers import Integral, Real
@@ -44,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from sklearn_mhr._lock import folder_lock
 from sklearn_mhr._numbers import is_int, is_number
 
 __all__ = [
@@ -84,8 +83,10 @@ def _params_to_json(estimator) -> dict:
     params = estimator.get_params(deep=False)
     out = {}
     for name, value in params.items():
-        if (name == "random_state" and not is_int(value)) or name == "callbacks":
-            # a RandomState instance has no faithful JSON form; callbacks are code
+        if (name == "random_state" and not is_int(value)) or name in ("callbacks",
+                                                                        "checkpoint_dir"):
+            # a RandomState instance has no faithful JSON form; callbacks are code; the
+            # checkpoints belong to the fit, not to the model
             out[name] = None
             continue
         out[name] = _json_value(name, value)
@@ -133,46 +134,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _lock_is_stale(lock: Path) -> bool:
-    """Whether `lock` was left by a process of this machine that no longer runs."""
-    try:
-        pid, host = lock.read_text().split()
-        pid = int(pid)
-    except (OSError, ValueError):
-        return False  # unreadable, or being written: treat it as held
-    if host != socket.gethostname():
-        return False
-    try:
-        os.kill(pid, 0)  # PermissionError: alive, another user's
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass
-    return False
-
-
-@contextlib.contextmanager
 def _save_lock(root: Path):
-    """Hold the lock file of `root` (created exclusively, so it works on every platform)."""
+    """Hold the lock file of `root`: one writer at a time."""
     lock = root / _LOCK
-    for attempt in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            if attempt == 0 and _lock_is_stale(lock):
-                lock.unlink(missing_ok=True)  # left by a killed save
-                continue
-            raise ValueError(
-                f"another process is saving a model to '{root}' (lock file '{lock}'); "
-                "save again when it has finished, or remove the lock file if no save is running"
-            ) from None
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(f"{os.getpid()} {socket.gethostname()}\n")
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
+    return folder_lock(lock, f"another process is saving a model to '{root}' (lock file "
+                             f"'{lock}'); save again when it has finished, or remove the lock "
+                             "file if no save is running")
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -31,6 +31,7 @@ from corpus_fixtures import (
     write_urbansound8k,
 )
 
+from sklearn_mhr.io import read_audio
 from sklearn_mhr.persistence import FILES, load, read_metadata
 
 TINY = ["--sample-rate", "8000", "--n-filters", "8", "--epochs", "2",
@@ -578,6 +579,44 @@ def test_ctrl_c_during_train_exits_130_and_saves_nothing(work, tmp_path):
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not (out / "meta.json").exists()
+
+
+def test_train_stopped_with_ctrl_c_resumes_to_the_uninterrupted_model(work, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    common = ["train", "--dataset", "folder", "--root", str(work / "folder"), *TINY,
+              "--epochs", "6", "--threads", "1"]
+    checkpoints = tmp_path / "checkpoints"
+    args = [*common, "--out", str(tmp_path / "resumed"), "--checkpoint-dir", str(checkpoints)]
+    proc = subprocess.Popen([sys.executable, "-m", "sklearn_mhr", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        for line in proc.stdout:  # a log: one line per epoch, written after its checkpoint
+            if line.startswith("epoch 2/6"):
+                break
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert not (tmp_path / "resumed" / "meta.json").exists()
+    assert (checkpoints / "checkpoint.pt").is_file()
+
+    again = run_cli(work, *args)  # without --resume: the checkpoint is not overwritten
+    assert "holds the checkpoint of an earlier fit" in error_line(again, "train")
+    resumed = run_cli(work, *args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Resuming from the checkpoint" in resumed.stdout
+    whole = run_cli(work, *common, "--out", str(tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr
+    X = [read_audio(work / path, sample_rate=8000) for path in PREDICT_FILES]
+    a, b = load(tmp_path / "whole"), load(tmp_path / "resumed")
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert len(b.net_.history) == 6
+
+
+def test_resume_needs_a_checkpoint_folder(work):
+    args = ["train", "--dataset", "folder", "--root", "folder", "--out", "m", *TINY, "--resume"]
+    assert "--resume needs --checkpoint-dir" in error_line(run_cli(work, *args), "train")
 
 
 def test_demo_overwrites_only_its_own_filters_table(done, work, tmp_path):

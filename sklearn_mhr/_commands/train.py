@@ -21,7 +21,10 @@ def run(args) -> int:
     part = protocols.standard_split(args.dataset, args.root, side="train", test_fold=args.test_fold,
                                      test_groups=args.test_groups, extensions=args.extensions,
                                      sample_rate=args.sample_rate, duration=args.duration)
+    if args.resume and args.checkpoint_dir is None:
+        raise ValueError("--resume needs --checkpoint-dir, the folder of the checkpoint")
     estimator = build_estimator(args, sample_rate=part.sample_rate)
+    estimator.set_params(checkpoint_dir=args.checkpoint_dir)
     if not args.verbose:  # not on a terminal (a log, a pipe): a plain line per epoch
         estimator.set_params(callbacks=[("epoch_lines", epoch_printer())])
     out = persistence.check_save_path(args.out)
@@ -29,9 +32,15 @@ def run(args) -> int:
     length = "whole files" if part.duration is None else f"{part.duration:g} s"
     print(f"Training on {len(part.target)} clips of {part.description}: {len(classes)} classes, "
           f"{part.sample_rate} Hz, {length}{', read lazily' if args.lazy else ''}", flush=True)
+    if args.resume:
+        from sklearn_mhr._skorch.checkpoint import read_checkpoint
+
+        saved = read_checkpoint(args.checkpoint_dir)
+        state = "complete" if saved["complete"] else f"{saved['run_epochs']} epoch(s) done"
+        print(f"Resuming from the checkpoint in '{args.checkpoint_dir}' ({state})", flush=True)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
     start = time.perf_counter()
-    estimator.fit(X, part.target)
+    estimator.fit(X, part.target, resume=args.resume)
     fit_seconds = time.perf_counter() - start
     epochs = len(estimator.net_.history)
     metadata = {

@@ -16,7 +16,8 @@ from sklearn_mhr.datasets import protocols
 
 __all__ = ["run"]
 
-_NOT_SEARCHED = {"random_state", "n_threads", "device", "verbose", "n_workers", "callbacks"}
+_NOT_SEARCHED = {"random_state", "n_threads", "device", "verbose", "n_workers", "callbacks",
+                 "checkpoint_dir"}
 
 
 def _fixed_parameters(args) -> dict:

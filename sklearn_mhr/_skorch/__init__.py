@@ -12,7 +12,7 @@ from sklearn_mhr._skorch.build import (
     can_continue,
     continue_net,
     fitted_attributes,
-    forget_validation,
+    forget_fit_state,
     module_params,
     resolve_device,
     restart_learning_rates,
@@ -38,7 +38,7 @@ from sklearn_mhr._skorch.threads import torch_threads
 __all__ = [
     "LR_SCHEDULES", "OPTIMIZERS", "ClipDataset", "CosineSchedule", "MixupNet",
     "TrainingDivergedError", "apply_in_batches", "base_seed", "can_continue", "collate_cropped",
-    "collate_tiled", "continue_net", "fitted_attributes", "forget_validation",
+    "collate_tiled", "continue_net", "fitted_attributes", "forget_fit_state",
     "inference_batches", "module_params", "raise_if_interrupted", "resolve_device",
     "restart_learning_rates", "seeded_rng", "start_net", "torch_threads",
 ]

@@ -13,16 +13,17 @@ import inspect
 
 import numpy as np
 import torch
-from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
+from skorch.callbacks import EpochScoring, LRScheduler
 from skorch.helper import predefined_split
 
 from sklearn_mhr._lengths import sample_lengths
+from sklearn_mhr._skorch.checkpoint import ResumableEarlyStopping
 from sklearn_mhr._skorch.clips import collate_cropped, collate_tiled
 from sklearn_mhr._skorch.net import OPTIMIZERS, CosineSchedule, MixupNet
 from sklearn_mhr.nn import MHRNet
 
 __all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "continue_net", "fitted_attributes",
-           "forget_validation", "module_params", "resolve_device", "restart_learning_rates",
+           "forget_fit_state", "module_params", "resolve_device", "restart_learning_rates",
            "seeded_rng", "start_net"]
 
 #: values of the estimator's ``lr_schedule``
@@ -98,15 +99,18 @@ def valid_accuracy(net, X, y) -> float:
     return float(np.mean(net.predict(X).argmax(axis=1) == y))
 
 
-def _build_net(est, n_classes: int, device: str, valid_set) -> MixupNet:
+def _build_net(est, n_classes: int, device: str, valid_set, checkpoint=None) -> MixupNet:
     callbacks, train_split = [], None
     if valid_set is not None:
         train_split = predefined_split(valid_set)
         callbacks.append(("valid_acc", EpochScoring(valid_accuracy, name="valid_acc",
                                                     lower_is_better=False)))
         # after valid_acc, so that the epoch that stops training has its score
-        callbacks.append(("early_stopping", EarlyStopping(patience=est.patience, load_best=True)))
+        callbacks.append(("early_stopping",
+                          ResumableEarlyStopping(patience=est.patience, load_best=True)))
     callbacks += _schedule_callbacks(est)
+    if checkpoint is not None:  # after the callbacks whose state it keeps
+        callbacks.append(("checkpoint", checkpoint))
     callbacks += list(est.callbacks or [])
     optimizer_args = {"optimizer__weight_decay": est.weight_decay}
     if est.optimizer == "sgd":
@@ -132,7 +136,7 @@ def _build_net(est, n_classes: int, device: str, valid_set) -> MixupNet:
     )
 
 
-def start_net(est, classes, device: str, valid_set=None) -> None:
+def start_net(est, classes, device: str, valid_set=None, checkpoint=None) -> None:
     """Give ``est`` its lengths, ``classes_`` and an initialised, untrained ``net_``.
 
     Parameters
@@ -145,15 +149,17 @@ def start_net(est, classes, device: str, valid_set=None) -> None:
         A torch device, as :func:`resolve_device` gives.
     valid_set : torch Dataset, optional
         Clips that stop training early (``est.patience``) and keep the best weights.
+    checkpoint : TrainingCheckpoint, optional
+        Writes a checkpoint after every epoch.
     """
     est.win_length_, est.hop_length_, est.kernel_size_ = sample_lengths(
         est.sample_rate, est.window_duration, est.hop_duration, est.kernel_duration)
     est.classes_ = classes
-    est.net_ = _build_net(est, len(classes), device, valid_set)
+    est.net_ = _build_net(est, len(classes), device, valid_set, checkpoint)
     est.net_.initialize()
 
 
-def continue_net(est, device: str, valid_set=None) -> None:
+def continue_net(est, device: str, valid_set=None, checkpoint=None) -> None:
     """Give ``est.net_`` the current training parameters; keep weights, optimizer state, history.
 
     A warm-started ``fit`` goes on from where the last one stopped, but with
@@ -162,7 +168,7 @@ def continue_net(est, device: str, valid_set=None) -> None:
     silently keep.
     """
     net = est.net_
-    fresh = _build_net(est, len(est.classes_), device, valid_set)  # not initialised: cheap
+    fresh = _build_net(est, len(est.classes_), device, valid_set, checkpoint)  # not initialised
     settings = {name: value for name, value in fresh.get_params().items()
                 if not name.startswith(("module", "optimizer", "criterion", "device",
                                         "callbacks"))}
@@ -175,16 +181,20 @@ def continue_net(est, device: str, valid_set=None) -> None:
             group["momentum"] = est.momentum
 
 
-def forget_validation(net) -> None:
-    """Drop the validation clips (and early stopping and scoring) once a fit is over.
+def forget_fit_state(net) -> None:
+    """Drop what belongs to one fit once it is over: validation clips, early stopping, checkpoints.
 
-    They are the net's ``train_split``; kept, they would travel with every
-    pickled model, and a later ``partial_fit`` would validate on them.
+    The validation clips are the net's ``train_split``; kept, they would
+    travel with every pickled model, and a later ``partial_fit`` would
+    validate on them (and write checkpoints of another fit).
     """
-    if net.train_split is not None:
+    def of_the_fit(item) -> bool:  # user callbacks may come without a name
+        return isinstance(item, tuple) and item[0] in ("early_stopping", "valid_acc",
+                                                       "checkpoint")
+
+    if net.train_split is not None or any(map(of_the_fit, net.callbacks or [])):
         net.train_split = None
-        net.callbacks = [(name, cb) for name, cb in net.callbacks or []
-                         if name not in ("early_stopping", "valid_acc")] or None
+        net.callbacks = [item for item in net.callbacks or [] if not of_the_fit(item)] or None
         net.initialize_callbacks()
 
 

@@ -101,8 +101,15 @@ class CosineSchedule(Callback):
     def __init__(self, max_epochs: int):
         self.max_epochs = max_epochs
 
+    def checkpoint_state(self) -> dict:
+        return {"epoch": self.epoch_}
+
+    def restore_state(self, state: dict) -> None:
+        """Go on from ``state["epoch"]`` epochs at the next training call (a resumed fit)."""
+        self.pending_epoch_ = state["epoch"]
+
     def on_train_begin(self, net, **kwargs):
-        self.epoch_ = 0
+        self.epoch_ = self.__dict__.pop("pending_epoch_", 0)
         self.peaks_ = [group.setdefault("initial_lr", group["lr"])
                        for group in net.optimizer_.param_groups]
 

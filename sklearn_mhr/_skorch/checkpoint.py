@@ -1,0 +1,243 @@
+"""Checkpoints of a fit in progress, and resuming a fit from one bit for bit.
+
+A checkpoint is one file, ``checkpoint.pt`` in the estimator's
+``checkpoint_dir``, replaced in one rename after every epoch: the network's
+weights, the optimizer's state, the training history, torch's random state
+and the state of the callbacks that have one (the cosine schedule, early
+stopping), with a fingerprint of the fit (parameters, seed, labels) that a
+resumed fit must match. It is read with ``torch.load(weights_only=True)``:
+tensors and plain containers only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback, EarlyStopping
+from skorch.history import History
+
+from sklearn_mhr._lock import folder_lock
+
+__all__ = ["CHECKPOINT_FILE", "FitCheckpoints", "ResumableEarlyStopping", "TrainingCheckpoint",
+           "checkpoints", "fingerprint", "read_checkpoint", "resume_net"]
+
+FORMAT = "sklearn_mhr.checkpoint"
+FORMAT_VERSION = 1
+CHECKPOINT_FILE = "checkpoint.pt"
+LOCK_FILE = ".training.lock"
+
+# parameters that may change between a fit and its resumption: they change no result
+_NOT_COMPARED = ("checkpoint_dir", "n_threads", "verbose", "callbacks", "random_state")
+
+
+def _plain(obj):
+    """``obj`` with NumPy scalars turned into Python ones (JSON round trip)."""
+    return json.loads(json.dumps(obj, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+
+
+def fingerprint(est, seed: int, classes: np.ndarray, y_idx: np.ndarray) -> dict:
+    """What a fit is: its parameters, its seed, its labels; a resumed fit must match it."""
+    params = {name: value for name, value in est.get_params(deep=False).items()
+              if name not in _NOT_COMPARED}
+    targets = hashlib.sha256(np.asarray(y_idx, dtype=np.int64).tobytes()).hexdigest()
+    return _plain({"params": params, "seed": int(seed), "classes": classes.tolist(),
+                   "n_clips": int(len(y_idx)), "targets_sha256": targets})
+
+
+class ResumableEarlyStopping(EarlyStopping):
+    """skorch's EarlyStopping whose counters and best weights a checkpoint keeps."""
+
+    def checkpoint_state(self) -> dict:
+        return {"misses": self.misses_, "threshold": float(self.dynamic_threshold_),
+                "best_epoch": self.best_epoch_, "best_weights": self.best_model_weights_}
+
+    def restore_state(self, state: dict) -> None:
+        self.pending_state_ = state
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        state = self.__dict__.pop("pending_state_", None)
+        if state is not None:
+            self.misses_, self.dynamic_threshold_ = state["misses"], state["threshold"]
+            self.best_epoch_, self.best_model_weights_ = state["best_epoch"], state["best_weights"]
+
+
+class TrainingCheckpoint(Callback):
+    """Write a checkpoint after every epoch, and a complete one when training ends.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Where ``checkpoint.pt`` goes (created if needed).
+    fit_fingerprint : dict
+        :func:`fingerprint` of the fit, stored with every checkpoint.
+
+    Notes
+    -----
+    It must come after the callbacks whose state it keeps, so that an
+    epoch's checkpoint holds their state at the end of that epoch. Training
+    stopped by Ctrl-C, or by an error, keeps the last epoch's checkpoint; one
+    that ran to the end (or was stopped early by early stopping) writes a
+    checkpoint marked complete, holding the final weights.
+    """
+
+    def __init__(self, folder, fit_fingerprint: dict):
+        self.folder = folder
+        self.fit_fingerprint = fit_fingerprint
+
+    def on_train_begin(self, net, **kwargs):
+        # epochs of this fit so far: those of a resumed checkpoint, or none
+        done = self.__dict__.pop("resumed_epochs_", 0)
+        self.run_start_ = len(net.history) - done
+
+    def on_epoch_end(self, net, **kwargs):
+        self._write(net, complete=False)
+
+    def on_train_end(self, net, **kwargs):
+        if not getattr(net, "interrupted_", False):
+            self._write(net, complete=True)
+
+    def _write(self, net, *, complete: bool) -> None:
+        folder = Path(self.folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        states = {name: cb.checkpoint_state() for name, cb in net.callbacks_
+                  if hasattr(cb, "checkpoint_state")}
+        state = {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "complete": complete,
+            "fingerprint": self.fit_fingerprint,
+            "run_epochs": len(net.history) - self.run_start_,
+            "history": _plain(net.history.to_list()),
+            "module": {k: v.detach().cpu().clone() for k, v in net.module_.state_dict().items()},
+            "optimizer": net.optimizer_.state_dict(),
+            "callbacks": states,
+            "rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else [],
+        }
+        partial = folder / f".{CHECKPOINT_FILE}.{os.getpid()}.tmp"
+        try:
+            torch.save(state, partial)
+            os.replace(partial, folder / CHECKPOINT_FILE)  # the last checkpoint stands until then
+        finally:
+            partial.unlink(missing_ok=True)
+
+
+def read_checkpoint(folder) -> dict:
+    """The checkpoint in ``folder``, checked to be one; tensors and containers only."""
+    path = Path(folder) / CHECKPOINT_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"there is no checkpoint to resume from in '{folder}' ({CHECKPOINT_FILE} is missing); "
+            "fit without resume to start one")
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as exc:  # noqa: BLE001 - torch raises many kinds on damaged files
+        raise ValueError(f"cannot read the checkpoint '{path}' ({str(exc).splitlines()[0]}); "
+                         "it is damaged, or was not written by sklearn_mhr") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ValueError(f"'{path}' is not an sklearn_mhr checkpoint")
+    if state.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"'{path}' has checkpoint format {state.get('format_version')!r}; this "
+                         f"sklearn_mhr reads format {FORMAT_VERSION}")
+    return state
+
+
+def _differences(saved: dict, current: dict) -> list[str]:
+    out = []
+    for key in sorted(set(saved) | set(current)):
+        if key == "params":
+            out += [f"{name}={saved['params'].get(name)!r} in the checkpoint, "
+                    f"{current['params'].get(name)!r} now"
+                    for name in sorted(set(saved["params"]) | set(current["params"]))
+                    if saved["params"].get(name) != current["params"].get(name)]
+        elif saved.get(key) != current.get(key):
+            what = {"seed": "random_state", "targets_sha256": "the labels",
+                    "n_clips": "the number of clips", "classes": "the classes"}.get(key, key)
+            out.append(f"{what} differ{'s' if key != 'classes' else ''}")
+    return out
+
+
+def resume_net(net, checkpoint: dict, fit_fingerprint: dict, folder) -> int:
+    """Put an initialised net in the state ``checkpoint`` holds; return the epochs still to run.
+
+    Raises ValueError, listing the differences, if the checkpoint belongs to
+    a fit with other parameters, seed or labels.
+    """
+    differences = _differences(checkpoint["fingerprint"], fit_fingerprint)
+    if differences:
+        raise ValueError(
+            f"the checkpoint in '{folder}' is of another fit ({'; '.join(differences[:6])}); "
+            "resume with the parameters and clips it was started with, or remove it to start "
+            "afresh")
+    net.module_.load_state_dict(checkpoint["module"])
+    net.optimizer_.load_state_dict(checkpoint["optimizer"])
+    net.history = History(checkpoint["history"])
+    callbacks = dict(net.callbacks_)
+    for name, state in checkpoint["callbacks"].items():
+        callbacks[name].restore_state(state)
+    callbacks["checkpoint"].resumed_epochs_ = checkpoint["run_epochs"]
+    torch.set_rng_state(checkpoint["rng"])
+    if checkpoint["cuda_rng"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
+    if checkpoint["complete"]:
+        return 0
+    return max(0, checkpoint["fingerprint"]["params"]["max_epochs"] - checkpoint["run_epochs"])
+
+
+class FitCheckpoints:
+    """The checkpoints of one fit: the callback that writes them, the folder's lock, the resume.
+
+    Parameters
+    ----------
+    folder : str, os.PathLike or None
+        The estimator's ``checkpoint_dir``; None: no checkpoints (every
+        method is then a no-op).
+    fit_fingerprint : dict or None
+        :func:`fingerprint` of the fit.
+    resume : bool
+        Go on from the checkpoint in ``folder``. Without it, a folder that
+        holds a checkpoint is refused, so that no earlier run is overwritten.
+    """
+
+    def __init__(self, folder, fit_fingerprint, resume: bool):
+        self.folder = None if folder is None else Path(folder)
+        self.fingerprint = fit_fingerprint
+        self.callback = None
+        self.saved = None
+        if self.folder is None:
+            return
+        if self.folder.exists() and not self.folder.is_dir():
+            raise ValueError(f"checkpoint_dir '{folder}' is a file; pass a folder")
+        if resume:
+            self.saved = read_checkpoint(self.folder)  # before anything is built
+        elif (self.folder / CHECKPOINT_FILE).exists():
+            raise ValueError(
+                f"checkpoint_dir '{folder}' holds the checkpoint of an earlier fit; pass "
+                "resume=True to go on with it (sklearn-mhr train --resume), or choose another "
+                "folder")
+        self.callback = TrainingCheckpoint(str(self.folder), fit_fingerprint)
+
+    def lock(self):
+        """Hold the folder's lock while training: one fit writes to a folder at a time."""
+        if self.folder is None:
+            return contextlib.nullcontext()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lock = self.folder / LOCK_FILE
+        return folder_lock(lock, f"another fit is writing checkpoints to '{self.folder}' (lock "
+                                 f"file '{lock}'); give each fit its own checkpoint_dir")
+
+    def restore(self, net) -> int:
+        """Resume ``net`` from the checkpoint; return the epochs still to run."""
+        return resume_net(net, self.saved, self.fingerprint, self.folder)
+
+
+def checkpoints(est, seed: int, classes, y_idx, resume: bool) -> FitCheckpoints:
+    """The :class:`FitCheckpoints` of a fit of ``est`` (none when ``checkpoint_dir`` is None)."""
+    if est.checkpoint_dir is None:
+        return FitCheckpoints(None, None, False)
+    return FitCheckpoints(est.checkpoint_dir, fingerprint(est, seed, classes, y_idx), resume)
