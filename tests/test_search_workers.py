@@ -104,14 +104,18 @@ def test_killed_worker_keeps_finished_trials_and_restart_stops_at_total(tmp_path
     storage = make_storage(journal)
     worker = start_worker(journal, "resumed", 4, pause=1.0)
     deadline = time.monotonic() + 120
-    while True:  # kill it once two trials are finished and the third is running
+    while True:  # kill it once two trials are finished and the third is under way
         assert time.monotonic() < deadline, "the worker did not finish two trials in time"
         try:
             study = load(storage, "resumed")
         except KeyError:  # not created yet
             study = None
-        if study is not None and count(study, *FINISHED) >= 2 \
-                and count(study, optuna.trial.TrialState.RUNNING):
+        # "under way": its worker has recorded itself. A trial killed in the instant between
+        # its creation and that record cannot be told from a live one's (see
+        # fail_dead_local_trials); waiting for the record keeps this test out of that instant
+        if study is not None and count(study, *FINISHED) >= 2 and any(
+                "pid" in t.user_attrs
+                for t in study.get_trials(states=(optuna.trial.TrialState.RUNNING,))):
             break
         time.sleep(0.1)
     worker.send_signal(signal.SIGKILL)

@@ -91,7 +91,10 @@ def fail_dead_local_trials(storage, study_name: str) -> list[int]:
     A journal storage has no heartbeat; it is shared by processes of one
     machine, so a trial whose worker was killed is recognised by its
     recorded host and process id. Trials of other machines, or without those
-    records, are left alone.
+    records, are left alone: a worker killed in the instant between creating
+    a trial and recording itself in it (its objective's first step) leaves a
+    running trial that no one can tell from a live one, and the study then
+    ends one trial short of its total.
 
     Parameters
     ----------
