@@ -39,6 +39,10 @@ CHOICES = {
 }
 
 
+#: longest frame, in samples: 2**22 is 87 s at 48 kHz, and its spectra take 32 MiB per frame
+MAX_FRAME_SAMPLES = 2**22
+
+
 def _callback_problems(callbacks) -> list[str]:
     """What is wrong with the ``callbacks`` parameter, if anything."""
     if callbacks is None:
@@ -108,9 +112,17 @@ def check_params(est) -> None:
         sr = p["sample_rate"]
         win, _, kernel = sample_lengths(sr, p["window_duration"], p["hop_duration"],
                                         p["kernel_duration"])
+        if round(p["hop_duration"] * sr) < 1:
+            problems.append(f"hop_duration={p['hop_duration']} s is under one sample at "
+                            f"sample_rate={sr}")
         if win < 2:
             problems.append(f"window_duration={p['window_duration']} s is under two samples at "
                             f"sample_rate={sr}")
+        elif win > MAX_FRAME_SAMPLES:
+            problems.append(
+                f"window_duration={p['window_duration']} s at sample_rate={sr} gives frames of "
+                f"{win} samples, more than the {MAX_FRAME_SAMPLES} supported (one clip's "
+                "spectra would not fit in memory); check sample_rate, which is in Hz")
         elif p["front_end"] == "cosgauss" and kernel >= win:
             problems.append(
                 f"kernel_duration={p['kernel_duration']} s ({kernel} taps) must be shorter than "

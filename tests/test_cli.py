@@ -125,6 +125,8 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
         # errors that need no model
         "missing root": (None, ["train", "--dataset", "folder", "--root", "nowhere",
                                 "--out", "m", *TINY]),
+        "tiny duration": (None, ["train", "--dataset", "folder", "--root", "folder",
+                                 "--out", "m", *TINY, "--duration", "1e-9"]),
         "corrupt us8k": (None, ["train", "--dataset", "urbansound8k", "--root", "corrupt_us8k",
                                 "--out", "model_corrupt_us8k", "--test-fold", "3", *TINY]),
         "corrupt lazy folder": (None, ["train", "--dataset", "folder", "--root",
@@ -467,6 +469,11 @@ def test_plot_errors(done, job, message):
 
 
 # ------------------------------------------------------------ bad input
+def test_duration_shorter_than_a_window(done):
+    line = error_line(done("tiny duration"), "train")
+    assert "--duration 1e-09 s is shorter than one analysis window of the model" in line
+
+
 def test_missing_root(done):
     result = done("missing root")
     assert "'nowhere'" in error_line(result, "train")

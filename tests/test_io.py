@@ -295,3 +295,41 @@ def test_loader_rejects_audio_sequence(folder):
     seq = AudioSequence(folder[0], sample_rate=8000)
     with pytest.raises(TypeError, match="got an AudioSequence"):
         AudioLoader().transform(seq)
+
+
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "PCM_U8", "FLOAT"])
+def test_truncated_wav_is_read_with_a_warning_naming_it(tmp_path, subtype):
+    import warnings
+
+    from sklearn_mhr.io import TruncatedAudioWarning
+    from sklearn_mhr.io.read import declared_wav_frames
+
+    whole = tmp_path / "whole.wav"
+    sf.write(whole, np.linspace(-0.5, 0.5, 8001), 8000, subtype=subtype)
+    assert declared_wav_frames(whole) == 8001
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an intact file warns of nothing
+        assert read_audio(whole).shape == (8001,)
+    cut = tmp_path / "cut.wav"
+    data = whole.read_bytes()
+    cut.write_bytes(data[:len(data) // 2])
+    with pytest.warns(TruncatedAudioWarning, match=r"'.*cut\.wav' is truncated: its header "
+                                                   r"declares 8001 frames \(1\.000 s\)"):
+        clip = read_audio(cut)
+    assert 0 < clip.shape[0] < 8001
+
+
+def test_declared_frames_of_other_formats_are_unknown(tmp_path):
+    from sklearn_mhr.io.read import declared_wav_frames
+
+    sf.write(tmp_path / "a.flac", np.zeros(100), 8000)
+    (tmp_path / "b.wav").write_bytes(b"RIFF")
+    assert declared_wav_frames(tmp_path / "a.flac") is None
+    assert declared_wav_frames(tmp_path / "b.wav") is None
+    assert declared_wav_frames(tmp_path / "missing.wav") is None
+
+
+def test_duration_under_one_sample_is_refused(tmp_path):
+    sf.write(tmp_path / "a.wav", np.zeros(800), 8000)
+    with pytest.raises(ValueError, match=r"duration=1e-09 s is under one sample at 8000 Hz"):
+        read_audio(tmp_path / "a.wav", duration=1e-9)

@@ -2,6 +2,7 @@
 
 import re
 
+import numpy as np
 import pytest
 from tasks import noise_task
 
@@ -54,3 +55,13 @@ def test_a_validation_fraction_too_small_to_stratify_names_the_parameter(data):
     with pytest.raises(ValueError, match=r"validation_fraction=0.01 cannot hold out a stratified "
                                          r"validation set from 24 clips of 3 classes"):
         MHRAudioClassifier(validation_fraction=0.01).fit(X, y)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"hop_duration": 1e-9}, r"hop_duration=1e-09 s is under one sample at sample_rate=16000"),
+    ({"sample_rate": 10**12}, r"gives frames of 46400000000 samples, more than the 4194304"),
+])
+def test_lengths_a_network_cannot_have(params, message):
+    X, y = np.zeros((6, 400), np.float32), np.array(list("ababab"))
+    with pytest.raises(ValueError, match=message):
+        MHRAudioClassifier(**params).fit(X, y)

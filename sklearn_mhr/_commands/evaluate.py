@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from sklearn_mhr._commands import corpus, plain
+from sklearn_mhr._commands.params import check_duration
 from sklearn_mhr.datasets import protocols
 
 __all__ = ["metrics", "run"]
@@ -104,6 +105,7 @@ def run(args) -> int:
                                      test_groups=test_groups, extensions=extensions,
                                      sample_rate=int(sample_rate), duration=duration)
     estimator = persistence.load(args.model)
+    check_duration(estimator, args.duration)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
     proba = estimator.predict_proba(X)
     result = metrics(np.asarray(part.target), proba, estimator.classes_, part.device)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-__all__ = ["SHORTCUTS", "build_estimator", "parse_param"]
+__all__ = ["SHORTCUTS", "build_estimator", "check_duration", "parse_param"]
 
 # command-line flag (argparse dest) -> estimator parameter
 SHORTCUTS = {
@@ -109,3 +109,17 @@ def build_estimator(args, *, sample_rate: int):
     estimator = MHRAudioClassifier(sample_rate=sample_rate, **params)
     check_params(estimator)
     return estimator
+
+
+def check_duration(estimator, duration) -> None:
+    """Refuse a ``--duration`` shorter than one analysis window of ``estimator``.
+
+    Such clips hold no whole frame: every map would be mostly padding, and
+    the model would learn (or predict from) nothing.
+    """
+    if duration is not None and duration < estimator.window_duration:
+        raise ValueError(
+            f"--duration {duration:g} s is shorter than one analysis window of the model "
+            f"(window_duration={estimator.window_duration:g} s): the clips would hold no whole "
+            "frame; pass a longer --duration")
+

@@ -7,7 +7,8 @@ they share. Nothing here imports torch.
 """
 
 from sklearn_mhr.io.loader import AudioLoader
-from sklearn_mhr.io.read import AudioReadError, read_audio
+from sklearn_mhr.io.read import AudioReadError, TruncatedAudioWarning, read_audio
 from sklearn_mhr.io.sequence import AudioSequence
 
-__all__ = ["AudioLoader", "AudioReadError", "AudioSequence", "read_audio"]
+__all__ = ["AudioLoader", "AudioReadError", "AudioSequence", "TruncatedAudioWarning",
+           "read_audio"]

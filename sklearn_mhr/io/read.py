@@ -7,6 +7,8 @@ resamples with a polyphase filter.
 from __future__ import annotations
 
 import os
+import struct
+import warnings
 from collections.abc import Callable, Sequence
 from math import gcd
 from typing import Any
@@ -19,7 +21,8 @@ from tqdm.auto import tqdm
 
 from sklearn_mhr.io.checks import check_duration, check_offset, check_sample_rate
 
-__all__ = ["AudioReadError", "file_stamp", "map_clips", "read_audio", "read_clip"]
+__all__ = ["AudioReadError", "TruncatedAudioWarning", "file_stamp", "map_clips", "read_audio",
+           "read_clip"]
 
 
 class AudioReadError(ValueError):
@@ -28,6 +31,39 @@ class AudioReadError(ValueError):
     Raised for corrupt or unsupported files, files with no samples and files
     holding NaN or infinite values. The message names the file.
     """
+
+
+class TruncatedAudioWarning(UserWarning):
+    """A WAV file holds fewer samples than its header declares: it was cut short.
+
+    The samples present are used; the message names the file and both lengths.
+    """
+
+
+def declared_wav_frames(path) -> int | None:
+    """Frames a RIFF/WAVE file's header declares for its data chunk, or None if unknown.
+
+    None for other formats, for headers that declare no size (0 or
+    0xFFFFFFFF, as streaming writers leave them) and for unreadable headers.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    block_align, pos = None, 12
+    while pos + 8 <= len(head):
+        chunk, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
+        if chunk == b"fmt " and pos + 22 <= len(head):
+            block_align = struct.unpack("<H", head[pos + 20:pos + 22])[0]
+        elif chunk == b"data":
+            if not block_align or size in (0, 0xFFFFFFFF):
+                return None
+            return size // block_align
+        pos += 8 + size + (size & 1)  # chunks are padded to an even size
+    return None
 
 
 def read_audio(
@@ -107,6 +143,14 @@ def read_audio(
                     f"({n_frames / file_rate:.3f} s long); pass an offset below "
                     "the file's length."
                 )
+            declared = declared_wav_frames(path) if f.format.startswith("WAV") else None
+            if declared is not None and declared > n_frames:
+                warnings.warn(
+                    f"Audio file '{path}' is truncated: its header declares {declared} frames "
+                    f"({declared / file_rate:.3f} s) but it holds {n_frames} "
+                    f"({n_frames / file_rate:.3f} s); reading the {n_frames} frames present. "
+                    "Copy the file again if it was cut short.", TruncatedAudioWarning,
+                    stacklevel=2)
             frames = -1
             if duration is not None:
                 frames = int(np.ceil(duration * file_rate))
@@ -137,6 +181,9 @@ def read_audio(
 
     y = data.mean(axis=1, dtype=np.float64)
     out_rate = file_rate if sample_rate is None else sample_rate
+    if duration is not None and round(duration * out_rate) < 1:
+        raise ValueError(f"duration={duration} s is under one sample at {out_rate} Hz; pass a "
+                         "longer duration")
     if out_rate != file_rate:
         g = gcd(out_rate, file_rate)
         y = resample_poly(y, out_rate // g, file_rate // g)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import warnings
@@ -45,8 +46,15 @@ def make_storage(storage, *, heartbeat_interval: int = 60, grace_period: int | N
     Raises
     ------
     ValueError
-        For a journal path whose folder does not exist, or a negative
-        ``max_retry``.
+        For a journal path whose folder does not exist, a file there that is
+        no Optuna journal (left untouched), a URL SQLAlchemy cannot use, or a
+        negative ``max_retry``.
+
+    Warns
+    -----
+    UserWarning
+        When a journal ends with a record half-written by a worker that was
+        killed: the fragment is removed, so that workers can append again.
     TypeError
         For anything else than the types above.
     """
@@ -59,20 +67,75 @@ def make_storage(storage, *, heartbeat_interval: int = 60, grace_period: int | N
         raise ValueError(f"max_retry must be 0 or more, got {max_retry}")
     text = os.fspath(storage)
     if "://" in text:
-        with warnings.catch_warnings():  # the heartbeat is "experimental" since Optuna 2.8
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            callback = (optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
-                        if max_retry else None)
-            return optuna.storages.RDBStorage(
-                text, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-                heartbeat_stale_trial_callback=callback)
+        return _database(text, heartbeat_interval, grace_period, max_retry)
     path = Path(text).expanduser()
     if not path.parent.is_dir():
         raise ValueError(f"storage={text!r}: folder '{path.parent}' does not exist; create it "
                          "or pass another journal file path")
-    from optuna.storages.journal import JournalFileBackend
+    from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
 
+    if path.exists():
+        lock = JournalFileSymlinkLock(str(path))  # the lock Optuna's writers take
+        lock.acquire()
+        try:
+            _check_journal(path)
+        finally:
+            lock.release()
     return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+
+
+def _database(url: str, heartbeat_interval, grace_period, max_retry):
+    """An RDB storage for ``url``; a URL SQLAlchemy cannot use is a ValueError naming it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with warnings.catch_warnings():  # the heartbeat is "experimental" since Optuna 2.8
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        callback = (optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
+                    if max_retry else None)
+        try:
+            return optuna.storages.RDBStorage(
+                url, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+                heartbeat_stale_trial_callback=callback)
+        except (SQLAlchemyError, ImportError) as exc:
+            reason = " ".join(str(exc).split("(Background on this error")[0].split())
+            raise ValueError(
+                f"storage={url!r} cannot be used ({type(exc).__name__}: {reason}); pass a "
+                "database URL such as postgresql://user:password@host/db (needs the postgres "
+                "extra) or sqlite:///path.db, or a journal file path") from None
+
+
+def _check_journal(path: Path) -> None:
+    """Refuse a file that is no Optuna journal; drop a record a killed writer left half-written.
+
+    Called under the journal's lock, so that no writer is half-way through a
+    record: an incomplete last line can only be a torn one. Optuna's readers
+    skip it, but a worker appending after it would fail, so it is removed,
+    with a warning.
+    """
+    with open(path, "rb") as f:
+        first = f.readline()
+    if not first:
+        return  # empty: a new journal
+    try:
+        record = json.loads(first)
+    except (ValueError, UnicodeDecodeError):
+        record = None
+    if not (isinstance(record, dict) and "op_code" in record):
+        raise ValueError(
+            f"storage '{path}' exists and is not an Optuna journal (its first line is no journal "
+            "record); pass the path of a new file or of a study's journal, so that this file is "
+            "left as it is")
+    size = path.stat().st_size
+    with open(path, "rb+") as f:
+        f.seek(max(0, size - (1 << 16)))
+        tail = f.read()
+        if tail.endswith(b"\n"):
+            return
+        keep = size - len(tail) + tail.rfind(b"\n") + 1
+        f.truncate(keep)
+    warnings.warn(f"'{path}' ended with an incomplete record ({size - keep} bytes, left by a "
+                  "worker stopped while writing it); removed it so that the study can go on",
+                  UserWarning, stacklevel=3)
 
 
 def _alive(pid: int) -> bool:
