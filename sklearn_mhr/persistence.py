@@ -31,8 +31,6 @@ import hashlib
 import io
 import json
 import os
-import pickle
-import re
 import shutil
 import tempfile
 import warnings
@@ -44,6 +42,7 @@ import numpy as np
 
 from sklearn_mhr._lock import folder_lock
 from sklearn_mhr._numbers import is_int, is_number
+from sklearn_mhr._torch_files import load_tensors
 
 __all__ = [
     "ModelVersionWarning", "check_save_path", "load", "read_metadata", "read_params", "save",
@@ -396,45 +395,14 @@ def _classes_from_json(obj: dict, path: Path) -> np.ndarray:
             f"'{path}': cannot rebuild the classes as dtype {dtype!r}: {exc}") from None
 
 
-def _message(exc: BaseException) -> str:
-    """An exception's message without terminal colour codes (torch colours some)."""
-    return re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first non-empty line of an exception's message, without terminal colour codes."""
-    lines = [line.strip() for line in _message(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
-
-
 def _load_state(path: Path, data: bytes) -> dict:
     """The state dict in ``data``, the bytes read from ``path``."""
     import torch
 
     if not data:
         raise ValueError(f"'{path}' is empty; the model file is damaged. Save the model again")
-    try:
-        state = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
-    except pickle.UnpicklingError as exc:
-        text = _message(exc)
-        found = re.search(r"Unsupported global[^\n]*", text)
-        if found:  # a pickled object that is no tensor: refused before it runs
-            detail = found.group(0).split(". Please")[0].strip()
-            raise ValueError(
-                f"Refusing to load '{path}': it holds objects other than tensors, which could "
-                f"run code when unpickled ({detail}). Only load models from sources you trust, "
-                "and save them again with sklearn_mhr.persistence.save"
-            ) from None
-        detail = re.search(r"Unsupported operand[^\n]*", text)
-        raise ValueError(
-            f"Cannot read the weights in '{path}' "
-            f"({detail.group(0).strip() if detail else _first_line(exc)}); the file is damaged "
-            "or was not written by torch.save"
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - torch raises many kinds on damaged files
-        raise ValueError(
-            f"Cannot read the weights in '{path}' ({_first_line(exc)}); the file is damaged"
-        ) from None
+    state = load_tensors(io.BytesIO(data), path, what="the weights",
+                         again="save the model again with sklearn_mhr.persistence.save")
     if not isinstance(state, dict) or not all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
     ):

@@ -222,7 +222,9 @@ def test_loading_never_unpickles_arbitrary_objects(saved, tmp_path, writer):
     assert not marker.exists()
     with pytest.raises(ValueError, match=r"state\.pt") as info:
         load(saved)
-    assert "Refusing to load" in str(info.value)
+    message = str(info.value)
+    assert "Refusing to load" in message and "could run code when unpickled" in message
+    assert "weights_only" not in message  # torch's advice to load it unsafely is not passed on
     assert not marker.exists()
 
 
@@ -602,3 +604,16 @@ def test_weights_replaced_while_loading_are_refused(model, data, tmp_path, monke
     monkeypatch.setattr(persistence, "_read_bytes", another_save_in_between)
     with pytest.raises(ValueError, match="state.pt is not the file"):
         load(mine)
+
+
+def test_weights_calling_os_system_are_refused_as_code(saved, tmp_path):
+    class Shell:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'ran'}",))
+
+    state = torch.load(saved / "state.pt", weights_only=True)
+    torch.save({**state, "evil": Shell()}, saved / "state.pt")
+    with pytest.raises(ValueError, match=r"Refusing to load .*state\.pt': it holds objects other "
+                                         r"than tensors, which could run code"):
+        load(saved)
+    assert not (tmp_path / "ran").exists()

@@ -23,6 +23,7 @@ from skorch.callbacks import Callback, EarlyStopping
 from skorch.history import History
 
 from sklearn_mhr._lock import folder_lock
+from sklearn_mhr._torch_files import load_tensors
 
 __all__ = ["CHECKPOINT_FILE", "FitCheckpoints", "ResumableEarlyStopping", "TrainingCheckpoint",
            "checkpoints", "fingerprint", "read_checkpoint", "resume_net"]
@@ -134,11 +135,8 @@ def read_checkpoint(folder) -> dict:
         raise FileNotFoundError(
             f"there is no checkpoint to resume from in '{folder}' ({CHECKPOINT_FILE} is missing); "
             "fit without resume to start one")
-    try:
-        state = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as exc:  # noqa: BLE001 - torch raises many kinds on damaged files
-        raise ValueError(f"cannot read the checkpoint '{path}' ({str(exc).splitlines()[0]}); "
-                         "it is damaged, or was not written by sklearn_mhr") from None
+    state = load_tensors(path, path, what="the checkpoint",
+                         again="remove it and fit again without resume")
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"'{path}' is not an sklearn_mhr checkpoint")
     if state.get("format_version") != FORMAT_VERSION:
