@@ -333,3 +333,39 @@ def test_duration_under_one_sample_is_refused(tmp_path):
     sf.write(tmp_path / "a.wav", np.zeros(800), 8000)
     with pytest.raises(ValueError, match=r"duration=1e-09 s is under one sample at 8000 Hz"):
         read_audio(tmp_path / "a.wav", duration=1e-9)
+
+
+def test_cache_files_are_arrays_read_without_pickle(folder, tmp_path, monkeypatch):
+    import pickle
+
+    import joblib
+
+    paths, _ = folder
+    loader = AudioLoader(sample_rate=8000, duration=0.5, memory=joblib.Memory(tmp_path / "c"))
+    first = loader.transform(paths[:2])
+    files = sorted((tmp_path / "c" / "sklearn_mhr_clips").rglob("*.npy"))
+    assert len(files) == 2
+    for file in files:
+        assert np.load(file, allow_pickle=False).dtype == np.float32
+
+    class Payload:  # what a tampered pickle cache would hold
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'ran'}",))
+
+    files[0].write_bytes(pickle.dumps(Payload()))  # tampered
+    files[1].write_bytes(b"\x93NUMPY broken")  # damaged
+    calls = []
+    real = read_module.read_audio
+    monkeypatch.setattr(read_module, "read_audio",
+                        lambda path, **kw: calls.append(path) or real(path, **kw))
+    again = loader.transform(paths[:2])
+    assert not (tmp_path / "ran").exists()
+    assert len(calls) == 2  # both decoded again, and their cache files replaced
+    np.testing.assert_array_equal(again, first)
+    assert all(np.load(f, allow_pickle=False).shape == (4000,) for f in files)
+
+
+def test_memory_of_another_kind_is_refused(folder):
+    with pytest.raises(ValueError, match="memory must be None, a directory path or a "
+                                         "joblib.Memory, got 3"):
+        AudioLoader(memory=3).transform(folder[0][:1])

@@ -12,7 +12,6 @@ from typing import Any
 
 import joblib
 import numpy as np
-from sklearn.utils.validation import check_memory
 
 from sklearn_mhr._numbers import is_int, is_number
 
@@ -72,17 +71,22 @@ def check_n_jobs(n_jobs: Any) -> None:
         )
 
 
-def check_memory_arg(memory: Any) -> joblib.Memory:
-    """Return a joblib.Memory-like object for None, a path or a Memory."""
+def check_memory_arg(memory: Any) -> str | None:
+    """The folder of the clip cache that `memory` names (None: no cache).
+
+    A joblib.Memory stands for its folder: clips are cached there as NumPy
+    files (:mod:`sklearn_mhr.io.cache`), never as joblib's pickles.
+    """
+    if isinstance(memory, joblib.Memory):
+        memory = memory.location
+    if memory is None or isinstance(memory, str):
+        return memory
     if isinstance(memory, os.PathLike):
-        memory = os.fspath(memory)
-    try:
-        return check_memory(memory)
-    except ValueError:
-        raise ValueError(
-            f"memory must be None, a directory path or a joblib.Memory, got "
-            f"{memory!r}. Pass e.g. memory='./audio_cache' to cache decoded clips."
-        ) from None
+        return os.fspath(memory)
+    raise ValueError(
+        f"memory must be None, a directory path or a joblib.Memory, got "
+        f"{memory!r}. Pass e.g. memory='./audio_cache' to cache decoded clips."
+    )
 
 
 def as_paths(X: Any, *, name: str = "X") -> np.ndarray:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from sklearn_mhr.io.cache import clip_reader
 from sklearn_mhr.io.checks import (
     as_paths,
     check_duration,
@@ -17,7 +18,7 @@ from sklearn_mhr.io.checks import (
     check_n_jobs,
     check_sample_rate,
 )
-from sklearn_mhr.io.read import file_stamp, map_clips, read_clip
+from sklearn_mhr.io.read import file_stamp, map_clips
 from sklearn_mhr.io.sequence import AudioSequence
 
 __all__ = ["AudioLoader"]
@@ -43,8 +44,9 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         Number of joblib workers decoding files (None means 1 unless in a
         `joblib.parallel_config` context, -1 means all cores).
     memory : None, str, os.PathLike or joblib.Memory, default=None
-        Directory (or Memory) in which decoded clips are cached; a file is
-        decoded again when its modification time or size changes.
+        Directory (or a Memory's directory) in which decoded clips are cached
+        as NumPy files, read without pickle (:class:`~sklearn_mhr.io.cache.ClipCache`);
+        a file is decoded again when its modification time or size changes.
 
     See Also
     --------
@@ -116,8 +118,8 @@ class AudioLoader(TransformerMixin, BaseEstimator):
                 "Found 0 file paths (shape=(0,)) while a minimum of 1 is required "
                 "by AudioLoader."
             )
-        func = memory.cache(read_clip)
-        use_stamp = self.memory is not None
+        func = clip_reader(memory)
+        use_stamp = memory is not None
         jobs = [
             (p, sample_rate, duration, 0.0, file_stamp(p) if use_stamp else None)
             for p in paths

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from sklearn_mhr._numbers import is_int
+from sklearn_mhr.io.cache import clip_reader
 from sklearn_mhr.io.checks import (
     as_paths,
     check_duration,
@@ -24,7 +25,7 @@ from sklearn_mhr.io.checks import (
     check_offset,
     check_sample_rate,
 )
-from sklearn_mhr.io.read import file_stamp, map_clips, read_clip
+from sklearn_mhr.io.read import file_stamp, map_clips
 
 __all__ = ["AudioSequence"]
 
@@ -71,7 +72,8 @@ class AudioSequence:
         Start time in seconds in each file (one value, or one per clip).
         None starts at 0.
     memory : None, str, os.PathLike or joblib.Memory, default=None
-        Directory (or Memory) in which decoded clips are cached.
+        Directory (or a Memory's directory) in which decoded clips are cached
+        as NumPy files, read without pickle (:class:`~sklearn_mhr.io.cache.ClipCache`).
 
     Attributes
     ----------
@@ -178,10 +180,7 @@ class AudioSequence:
 
     def _get_reader(self):
         if self._reader is None:
-            if self.memory is None:
-                self._reader = read_clip
-            else:
-                self._reader = check_memory_arg(self.memory).cache(read_clip)
+            self._reader = clip_reader(check_memory_arg(self.memory))
         return self._reader
 
     def _subset(self, index: np.ndarray | slice) -> AudioSequence:
