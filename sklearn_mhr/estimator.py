@@ -156,7 +156,10 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         parallel searches so that workers do not oversubscribe the cores.
     n_workers : int, default=0
         DataLoader worker processes that read clips in training (useful for
-        lazily decoded corpora).
+        lazily decoded corpora). Each value is reproducible, but 0 and a
+        positive count train different models, as two seeds do: workers draw
+        the random crops themselves, and torch's loader takes its random
+        numbers from the generator once per fit rather than once per epoch.
     verbose : int, default=0
         1 prints skorch's epoch table.
     checkpoint_dir : str, os.PathLike or None, default=None

@@ -49,7 +49,7 @@ def test_any_clips_give_finite_outputs_of_the_documented_shapes(model, X):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-9)
     features = model.transform(X)
     assert features.shape == (len(X), 2 * model.n_filters) and np.isfinite(features).all()
-    for clip, stages in zip(X, analysis.clip_maps(model, X)):
+    for stages in analysis.clip_maps(model, X):
         n_frames = stages.map.shape[1]
         assert stages.map.shape == stages.weighted.shape == (model.n_filters, n_frames)
         assert n_frames >= 1 and np.isfinite(stages.weighted).all()

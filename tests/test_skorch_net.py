@@ -208,3 +208,15 @@ def test_warm_start_trains_with_this_calls_parameters_and_validation(noise):
     last = net.history[-1]["batches"]
     assert {b["train_batch_size"] for b in last if "train_batch_size" in b} == {3}
     assert sum(b.get("valid_batch_size", 0) for b in last) == 6  # half of this call's 12 clips
+
+
+def test_worker_counts_are_each_reproducible():
+    """0 and 2 workers draw random numbers differently (documented); each is reproducible."""
+    from tasks import tone_task
+
+    from sklearn_mhr import MHRAudioClassifier
+
+    X, y = tone_task(12, seconds=0.25)
+    runs = [MHRAudioClassifier(**{**TINY_PARAMS, "n_workers": 2}).fit(X, y).predict_proba(X)
+            for _ in range(2)]
+    np.testing.assert_array_equal(*runs)
