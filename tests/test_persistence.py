@@ -535,7 +535,7 @@ def test_two_processes_saving_to_one_folder_never_leave_a_mix(model, data, tmp_p
         save(estimator, tmp_path / name)
     target = tmp_path / "shared"
     writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path / name),
-                                 str(target), "60"], stdout=subprocess.PIPE, text=True)
+                                 str(target), "100"], stdout=subprocess.PIPE, text=True)
                for name in models]
     try:
         expected = {tuple(m.classes_): m.predict_proba(X[:3]) for m in models.values()}
@@ -557,7 +557,7 @@ def test_two_processes_saving_to_one_folder_never_leave_a_mix(model, data, tmp_p
     counts = [tuple(map(int, w.communicate()[0].split())) for w in writers]
     assert all(w.returncode == 0 for w in writers)
     # every round either saved or met the other writer's lock
-    assert all(saved + refused == 60 for saved, refused in counts)
+    assert all(saved + refused == 100 for saved, refused in counts)
     assert sum(saved for saved, _ in counts) > 0
     final = load(target)
     np.testing.assert_array_equal(final.predict_proba(X[:3]), expected[tuple(final.classes_)])
