@@ -123,6 +123,12 @@ def check_params(est) -> None:
                 f"window_duration={p['window_duration']} s at sample_rate={sr} gives frames of "
                 f"{win} samples, more than the {MAX_FRAME_SAMPLES} supported (one clip's "
                 "spectra would not fit in memory); check sample_rate, which is in Hz")
+        elif p["n_filters"] > win // 2 + 1:
+            problems.append(
+                f"n_filters={p['n_filters']} exceeds the {win // 2 + 1} frequency bins of a "
+                f"frame of {win} samples (window_duration={p['window_duration']} s at "
+                f"sample_rate={sr}): filters that many cannot be told apart; use fewer filters "
+                "or a longer window")
         elif p["front_end"] == "cosgauss" and kernel >= win:
             problems.append(
                 f"kernel_duration={p['kernel_duration']} s ({kernel} taps) must be shorter than "

@@ -60,6 +60,7 @@ def test_a_validation_fraction_too_small_to_stratify_names_the_parameter(data):
 @pytest.mark.parametrize("params, message", [
     ({"hop_duration": 1e-9}, r"hop_duration=1e-09 s is under one sample at sample_rate=16000"),
     ({"sample_rate": 10**12}, r"gives frames of 46400000000 samples, more than the 4194304"),
+    ({"n_filters": 10**6}, r"n_filters=1000000 exceeds the 372 frequency bins of a frame of 742"),
 ])
 def test_lengths_a_network_cannot_have(params, message):
     X, y = np.zeros((6, 400), np.float32), np.array(list("ababab"))
