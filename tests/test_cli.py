@@ -731,3 +731,20 @@ def test_available_memory_is_a_positive_int_or_none(monkeypatch):
     assert fallback is None or (isinstance(fallback, int) and fallback > 0)
     if hasattr(os, "sysconf") and "SC_AVPHYS_PAGES" in os.sysconf_names:
         assert fallback is not None
+
+
+def test_epoch_printer_prints_every_epoch_even_the_one_early_stopping_ends(capsys):
+    from sklearn_mhr import MHRAudioClassifier
+    from sklearn_mhr._commands.progress import epoch_printer
+    from sklearn_mhr.datasets import make_sound_scenes
+
+    X, y = make_sound_scenes(24, n_classes=2, duration=0.25, sample_rate=8000, random_state=0)
+    clf = MHRAudioClassifier(sample_rate=8000, n_filters=8, context=2, head_hidden=8,
+                             back_end_width=4, kernel_duration=0.004, max_epochs=30, lr=0.05,
+                             validation_fraction=0.25, patience=1, n_threads=1, random_state=0,
+                             callbacks=[("lines", epoch_printer())]).fit(X, y)
+    epochs = len(clf.net_.history)
+    assert epochs < 30  # stopped early
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in lines] == [f"epoch {k}/30" for k in
+                                                      range(1, epochs + 1)]

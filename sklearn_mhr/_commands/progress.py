@@ -59,8 +59,20 @@ def epoch_printer():
     from skorch.callbacks import Callback
 
     class EpochLines(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.printed_ = len(net.history)
+
         def on_epoch_end(self, net, **kwargs):
-            print(epoch_line(net.history[-1], net.max_epochs), flush=True)
+            self._print(net)
+
+        def on_train_end(self, net, **kwargs):
+            # early stopping ends its last epoch before the callbacks after it run
+            self._print(net)
+
+        def _print(self, net):
+            for record in net.history[self.printed_:]:
+                print(epoch_line(record, net.max_epochs), flush=True)
+            self.printed_ = len(net.history)
 
     return EpochLines()
 
