@@ -105,8 +105,10 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     max_epochs : int, default=30
         Training epochs (fewer with early stopping).
     batch_size : int, default=32
-        Clips per batch in training, and per inference batch on a GPU (on the
-        CPU, inference runs one clip at a time).
+        Clips per batch in training and in inference. Inference batches only
+        clips of one length, and on the CPU at most 2**19 samples (short clips
+        are batched, long ones go alone); a clip's probabilities in any batch
+        agree to float32 rounding.
     lr : float, default=1e-3
         Learning rate (the peak of the schedule).
     filter_lr_factor : float, default=1.0

@@ -62,11 +62,35 @@ def test_default_model_ignores_the_clip_gain(fitted, data, gain):
 
 
 def test_ragged_input_clip_alone_equals_clip_in_batch(fitted):
-    clips, _ = tone_task(7, lengths=[2000, 777, 3001, 100, 2000, 5000, 1])
+    # equal lengths share a batch (2000 twice, 777 three times); none is padded
+    clips, _ = tone_task(9, lengths=[2000, 777, 3001, 100, 2000, 5000, 1, 777, 777])
     batch = fitted.predict_proba(clips)
+    features = fitted.transform(clips)
     for i, clip in enumerate(clips):
-        np.testing.assert_array_equal(fitted.predict_proba([clip])[0], batch[i])
-    assert fitted.transform(clips).shape == (7, 32)
+        np.testing.assert_allclose(fitted.predict_proba([clip])[0], batch[i], rtol=0, atol=1e-5)
+        np.testing.assert_allclose(fitted.transform([clip])[0], features[i], rtol=1e-5,
+                                   atol=1e-5)
+    assert features.shape == (9, 32)
+
+
+def test_any_batch_size_gives_the_same_probabilities(fitted, data):
+    X = data[0][:40]
+    reference = fitted.predict_proba(X)
+    for batch_size in (1, 3, 7, 64):
+        other = clone(fitted).set_params(batch_size=batch_size)
+        vars(other).update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
+        np.testing.assert_allclose(other.predict_proba(X), reference, rtol=0, atol=1e-5)
+    assert np.isfinite(reference).all()
+
+
+def test_cpu_batches_are_capped_in_samples():
+    from sklearn_mhr._skorch.clips import CPU_BATCH_SAMPLES, inference_batches
+
+    short = [np.zeros(1000, np.float32)] * 40
+    long = [np.zeros(CPU_BATCH_SAMPLES // 2 + 1, np.float32)] * 3
+    sizes = [len(p) for p, _ in inference_batches(short + long, 32,
+                                                  max_samples=CPU_BATCH_SAMPLES)]
+    assert sizes == [32, 8, 1, 1, 1]  # the long clips go alone
 
 
 def test_fit_on_ragged_clips_of_any_length():

@@ -26,8 +26,17 @@ _ANY_LENGTH = (
     "clips of any length are valid at predict (docs/estimator.md, section Input), so a 2-D "
     "array with a different number of samples than in fit is not an error"
 )
-# Every expected failure, with its reason; all four are the same contract.
+_BATCHED = (
+    "inference batches clips of one length (2.6 times as fast on a CPU for 1 s clips, "
+    "benchmarks/inference_batching.py); BLAS picks kernels by matrix size, so a clip's outputs in "
+    "another batch differ in the last bits of float32 (about 1e-7 relative), which this "
+    "check's 1e-7 tolerance refuses; test_estimator asserts agreement to 1e-5"
+)
+# Every expected failure, with its reason: four are one contract (clips of any length),
+# one is float32 rounding across batches (the order check passes: a permutation of clips of
+# one length keeps its batches' sizes).
 EXPECTED_FAILED_CHECKS = {
+    "check_methods_subset_invariance": _BATCHED,
     "check_n_features_in_after_fitting": _ANY_LENGTH,
     # its last step calls predict(X.T) and expects a ValueError;
     # test_classifiers_train_fails_only_on_feature_count proves every earlier step passes

@@ -74,13 +74,18 @@ def collate_cropped(batch, n_samples: int):
     return torch.stack(out), torch.as_tensor(targets, dtype=torch.long)
 
 
-def inference_batches(clips, batch_size: int, chunk_batches: int = 8):
+#: samples in one CPU inference batch: short clips are batched, long ones go alone
+CPU_BATCH_SAMPLES = 2**19
+
+
+def inference_batches(clips, batch_size: int, chunk_batches: int = 8, max_samples=None):
     """Yield ``(positions, waveforms)`` batches whose clips all have one length.
 
     Clips are read in order, ``batch_size * chunk_batches`` at a time, and
     grouped by length inside each chunk, so no clip is ever padded and memory
-    is bounded by the chunk. With ``batch_size=1`` a clip's output cannot
-    depend on any other clip, to the last bit.
+    is bounded by the chunk. ``max_samples`` caps a batch's samples (at least
+    one clip each). With ``batch_size=1`` a clip's output cannot depend on any
+    other clip, to the last bit.
     """
     n = len(clips)
     chunk = batch_size * chunk_batches
@@ -89,9 +94,11 @@ def inference_batches(clips, batch_size: int, chunk_batches: int = 8):
         for i in range(start, min(start + chunk, n)):
             wave = check_clip(clips[i], i)
             by_length[wave.shape[0]].append((i, wave))
-        for group in by_length.values():
-            for b in range(0, len(group), batch_size):
-                part = group[b:b + batch_size]
+        for length, group in by_length.items():
+            size = batch_size if max_samples is None else max(
+                1, min(batch_size, max_samples // max(length, 1)))
+            for b in range(0, len(group), size):
+                part = group[b:b + size]
                 waves = torch.from_numpy(np.stack([w for _, w in part]))
                 yield np.array([i for i, _ in part]), waves
 
@@ -99,18 +106,19 @@ def inference_batches(clips, batch_size: int, chunk_batches: int = 8):
 def apply_in_batches(module, clips, fn, batch_size: int, n_threads=None) -> list:
     """``fn(module, waveforms)`` for every clip, in evaluation mode and without gradients.
 
-    Returns one output per clip, in input order. On the CPU clips go one at a
-    time whatever ``batch_size`` says: BLAS picks kernels by matrix size, so a
-    batched clip can differ from the same clip alone in the last bits, and
-    single clips cost no more there. On a GPU clips are batched with others of
-    the same length only, so nothing is padded.
+    Returns one output per clip, in input order. Clips are batched with others
+    of the same length only, so nothing is padded. On the CPU a batch holds at
+    most :data:`CPU_BATCH_SAMPLES` samples: batches make short clips several
+    times faster there, and long clips slower. BLAS picks kernels by matrix
+    size, so a clip's outputs in one batch and in another agree to float32
+    rounding (1e-5 is tested), not to the last bit.
     """
     device = next(module.parameters()).device
     module.eval()
     outputs = [None] * len(clips)
-    batch_size = batch_size if device.type == "cuda" else 1
+    max_samples = None if device.type == "cuda" else CPU_BATCH_SAMPLES
     with torch_threads(n_threads), torch.no_grad():
-        for positions, waves in inference_batches(clips, batch_size):
+        for positions, waves in inference_batches(clips, batch_size, max_samples=max_samples):
             result = fn(module, waves.to(device))
             for j, i in enumerate(positions):
                 outputs[i] = result[j]
