@@ -1,4 +1,4 @@
-"""The ``sklearn-mhr`` command line: ``demo``, ``train``, ``evaluate``, ``predict`` and ``tune``.
+"""The ``sklearn-mhr`` command line: demo, train, evaluate, predict, tune, plot and export.
 
 The parser lives here; what each command does lives in ``sklearn_mhr._commands``.
 Errors a user can fix (a missing file, a malformed metadata row, a damaged
@@ -306,6 +306,21 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                       help="processes decoding the corpus (default: 1)")
     plot.set_defaults(module="plot")
+
+    from sklearn_mhr.export import FORMATS as EXPORT_FORMATS
+
+    export = commands.add_parser(
+        "export", help="write a saved model as an ONNX file or a torch.export archive",
+        description="Write the network of a saved model for inference without sklearn-mhr: "
+                    "float32 waveforms (batch, n_samples) at the model's sample rate in, class "
+                    "probabilities out, in the order of the model's labels (stored in the "
+                    "file). ONNX needs onnx and onnxscript (pip install onnx onnxscript).")
+    export.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="onnx",
+                        help="onnx (default) or torch (a torch.export .pt2 archive)")
+    export.add_argument("--out", required=True, metavar="FILE",
+                        help="file to write, e.g. model.onnx or model.pt2")
+    export.set_defaults(module="export")
     return parser
 
 

@@ -469,6 +469,22 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """
         return analysis.frequency_response(self, n_fft)
 
+    def export(self, path, format: str = "onnx"):
+        """Write the fitted network for inference without this package.
+
+        See :func:`sklearn_mhr.export.export`: ONNX or a ``torch.export``
+        archive, taking float32 waveforms of shape (batch, n_samples) of any
+        length from :func:`sklearn_mhr.export.min_samples` and returning class
+        probabilities in the order of ``classes_``.
+
+        Returns
+        -------
+        path : pathlib.Path
+        """
+        from sklearn_mhr.export import export
+
+        return export(self, path, format=format)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # a row of 2 to 10 numbers, as sklearn's checks feed, is not audio:

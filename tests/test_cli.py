@@ -187,6 +187,8 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
                                            "relevance"]),
         "plot many into one file": ("train folder", ["plot", "--model", "model_folder",
                                                      "--out", "all.png"]),
+        "export onnx": ("train folder", ["export", "--model", "model_folder",
+                                         "--out", "folder_model.onnx"]),
     }
 
 
@@ -215,15 +217,15 @@ def done(cli_jobs):
 
 # ---------------------------------------------------------------- help
 @pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["evaluate"], ["predict"],
-                                     ["plot"]],
-                         ids=["main", "demo", "train", "evaluate", "predict", "plot"])
+                                     ["plot"], ["export"]],
+                         ids=["main", "demo", "train", "evaluate", "predict", "plot", "export"])
 def test_help(tmp_path, command):
     result = run_cli(tmp_path, *command, "--help")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"usage: sklearn-mhr {' '.join(command)}".rstrip())
     assert result.stderr == ""
     if command == []:
-        for name in ("demo", "train", "evaluate", "predict", "plot"):
+        for name in ("demo", "train", "evaluate", "predict", "plot", "export"):
             assert name in result.stdout
     if command == ["train"]:
         assert "--param NAME=VALUE" in result.stdout
@@ -466,6 +468,20 @@ def test_plot_one_file_in_the_format_of_its_extension(done, work):
 ])
 def test_plot_errors(done, job, message):
     assert message in error_line(done(job), "plot")
+
+
+# --------------------------------------------------------------- export
+def test_export_writes_an_onnx_file_onnxruntime_runs(done, work):
+    ort = pytest.importorskip("onnxruntime")
+    result = done("export onnx")
+    assert result.returncode == 0, result.stderr
+    assert "float32 waveforms (batch, n_samples) at 8000 Hz" in result.stdout
+    assert "to probabilities of [bird, engine, rain]" in result.stdout
+    model = load(work / "model_folder")
+    X = np.stack([read_audio(work / p, sample_rate=8000, duration=0.5) for p in PREDICT_FILES])
+    session = ort.InferenceSession(str(work / "folder_model.onnx"))
+    (proba,) = session.run(None, {"waveforms": X})
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-5)
 
 
 # ------------------------------------------------------------ bad input

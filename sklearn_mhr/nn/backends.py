@@ -17,9 +17,22 @@ def _conv_bn_relu(c_in: int, c_out: int) -> list[nn.Module]:
     return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
 
 
+class CeilMaxPool2d(nn.Module):
+    """2x2 max pooling that keeps a last odd row or column (as ``ceil_mode=True``).
+
+    The input is padded with ``-inf`` to even sizes first, which gives the
+    same values as ``nn.MaxPool2d(2, ceil_mode=True)``, so that a map of one
+    frame (or one filter) stays alive, without the branch on the input's size
+    that keeps ``ceil_mode`` from being exported for inputs of any length.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pad = (0, x.shape[-1] % 2, 0, x.shape[-2] % 2)
+        return nn.functional.max_pool2d(nn.functional.pad(x, pad, value=float("-inf")), 2)
+
+
 def _pool() -> nn.Module:
-    # ceil_mode keeps a map of one frame (or one filter) alive
-    return nn.MaxPool2d(2, ceil_mode=True)
+    return CeilMaxPool2d()
 
 
 class LightCNN(nn.Module):

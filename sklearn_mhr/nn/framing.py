@@ -33,6 +33,7 @@ def frame_signal(x: torch.Tensor, win_length: int, hop_length: int) -> torch.Ten
         shorter than one window). Samples after the last full frame are
         dropped.
     """
-    if x.shape[-1] < win_length:
+    # an exported graph has no branch on the length: it takes clips of one window or more
+    if not torch.compiler.is_exporting() and x.shape[-1] < win_length:
         x = torch.nn.functional.pad(x, (0, win_length - x.shape[-1]))
     return x.unfold(-1, win_length, hop_length)

@@ -218,8 +218,11 @@ class CosGaussFrontEnd(nn.Module):
         else:
             length = self.win_length + kernels.shape[-1]  # output and input of the conv
         step = max(1, self.chunk_samples // (batch * length))
+        # one chunk in an exported graph: no loop over a length it varies
+        starts = [0] if torch.compiler.is_exporting() else range(0, n, step)
+        step = n if torch.compiler.is_exporting() else step
         chunks = []
-        for start in range(0, n, step):
+        for start in starts:
             windowed = frames[:, start:start + step] * self.window
             if self.path == "fft":
                 chunks.append(_filtered_power(windowed, gain_t, self.n_fft))

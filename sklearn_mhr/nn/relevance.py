@@ -68,7 +68,7 @@ class RelevanceHead(nn.Module):
         self.out = nn.Conv2d(hidden, 1, 1)
 
     def forward(self, band: torch.Tensor) -> torch.Tensor:
-        if band.is_cuda:
+        if band.is_cuda or torch.compiler.is_exporting():
             hidden = torch.sigmoid(self.hidden(band.unsqueeze(1).contiguous()))
             logits = self.out(hidden).squeeze(1)
         else:
