@@ -14,6 +14,17 @@ time
     scaled linearly to the full batch; the table says so.
 mel
     ``LogMelFrontEnd``: forward only (it has no parameters).
+sinc
+    A peer: asteroid-filterbanks' ``ParamSincFB`` (learnable band edges) with the
+    same kernel length, at a stride of hop / 8, squared, averaged over each
+    window to frames and logged; forward + backward to its parameters.
+nnaudio
+    A peer: nnAudio's ``MelSpectrogram`` with a trainable mel matrix, logged;
+    forward + backward to that matrix.
+
+The peers need the ``bench-peers`` extra; without it their cases are skipped
+with a message. speechbrain's LEAF and SincConv and diffsptk import torchaudio,
+which has no build for this torch, so they are not measured.
 
 Each case runs in a fresh Python process, so its peak resident memory
 (``ru_maxrss``) belongs to that case alone; the table gives the absolute
@@ -52,11 +63,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import DOCS, publish  # noqa: E402
 
 HEADING = "## Front-end cost in a training step"
-CASES = ("fft", "time", "mel")
+CASES = ("fft", "time", "mel", "sinc", "nnaudio")
+PEERS = {"sinc": "asteroid_filterbanks", "nnaudio": "nnAudio"}
 CASE_LABELS = {
     "fft": "cos-Gauss, frequency path (`path=\"fft\"`), forward + backward",
     "time": "cos-Gauss, time path (`path=\"time\"`), forward + backward",
     "mel": "log-mel, forward only",
+    "sinc": "peer: asteroid `ParamSincFB`, energy per frame, log, forward + backward",
+    "nnaudio": "peer: nnAudio trainable `MelSpectrogram`, log, forward + backward",
 }
 
 # the paper's setting
@@ -99,6 +113,46 @@ def _resolve_device(name: str) -> str:
     return name
 
 
+def _SincEnergy():
+    """asteroid's ParamSincFB as a front end: log of the mean squared output per frame."""
+    import torch
+    from asteroid_filterbanks import Encoder, ParamSincFB
+
+    stride = HOP_LENGTH // 8
+
+    class SincEnergy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = Encoder(ParamSincFB(N_FILTERS, KERNEL_SIZE, stride=stride,
+                                               sample_rate=SAMPLE_RATE))
+
+        def forward(self, x):
+            energy = self.encoder(x.unsqueeze(1)).square()
+            frames = torch.nn.functional.avg_pool1d(energy, WIN_LENGTH // stride,
+                                                    HOP_LENGTH // stride)
+            return torch.log(frames + 1e-6)
+
+    return SincEnergy()
+
+
+def _NNAudioLogMel():
+    """nnAudio's MelSpectrogram with a trainable mel matrix, logged."""
+    import torch
+    from nnAudio.features import MelSpectrogram
+
+    class NNAudioLogMel(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mel = MelSpectrogram(sr=SAMPLE_RATE, n_fft=WIN_LENGTH, win_length=WIN_LENGTH,
+                                      n_mels=N_FILTERS, hop_length=HOP_LENGTH,
+                                      trainable_mel=True, trainable_STFT=False, verbose=False)
+
+        def forward(self, x):
+            return torch.log(self.mel(x) + 1e-6)
+
+    return NNAudioLogMel()
+
+
 def run_case(case: str, *, batch: int, seconds: float, repeats: int, warmup: int,
              device: str, seed: int = 0) -> dict:
     """Build one front end, run its training-step work and measure it."""
@@ -117,6 +171,10 @@ def run_case(case: str, *, batch: int, seconds: float, repeats: int, warmup: int
                                   path=case)
     elif case == "mel":
         module = LogMelFrontEnd(N_FILTERS, SAMPLE_RATE, WIN_LENGTH, HOP_LENGTH)
+    elif case == "sinc":
+        module = _SincEnergy()
+    elif case == "nnaudio":
+        module = _NNAudioLogMel()
     else:
         raise ValueError(f"unknown case {case!r}")
     module = module.to(device)
@@ -334,6 +392,15 @@ def build_report(results: dict, args, info: dict, command: str) -> tuple[str, di
             f"({ratios['time_over_fft_min']:.0f}x on minima); "
             f"target at least 50x: {ok}."
         )
+    for peer in PEERS:
+        if "fft" in scaled and peer in scaled:
+            key = f"fft_over_{peer}"
+            ratios[key] = scaled["fft"]["median_ms"] / scaled[peer]["median_ms"]
+            ok = "met" if ratios[key] < 1 else "NOT met"
+            ratio_lines.append(
+                f"- frequency path / {CASE_LABELS[peer].split(',')[0][len('peer: '):]}, both "
+                f"forward + backward: **{ratios[key]:.2f}x** on medians; target below 1x "
+                f"(faster): {ok}.")
     if "fft" in scaled and "mel" in scaled:
         ratios["fft_over_mel"] = scaled["fft"]["median_ms"] / scaled["mel"]["median_ms"]
         ratios["fft_over_mel_min"] = scaled["fft"]["min_ms"] / scaled["mel"]["min_ms"]
@@ -435,6 +502,13 @@ def main(argv=None) -> int:
     unknown = set(cases) - set(CASES)
     if unknown:
         parser.error(f"unknown case(s): {sorted(unknown)}")
+    import importlib.util
+
+    for case, package in PEERS.items():
+        if case in cases and importlib.util.find_spec(package) is None:
+            print(f"skipping {case}: {package} is not installed (pip install \".[bench-peers]\")",
+                  file=sys.stderr, flush=True)
+            cases.remove(case)
     time_batch = args.time_batch or (args.batch if args.device == "cuda" else 1)
     time_batch = min(time_batch, args.batch)
 
