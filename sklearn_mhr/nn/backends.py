@@ -18,17 +18,20 @@ def _conv_bn_relu(c_in: int, c_out: int) -> list[nn.Module]:
 
 
 class CeilMaxPool2d(nn.Module):
-    """2x2 max pooling that keeps a last odd row or column (as ``ceil_mode=True``).
+    """2x2 max pooling that keeps a last odd row or column (``ceil_mode=True``).
 
-    The input is padded with ``-inf`` to even sizes first, which gives the
-    same values as ``nn.MaxPool2d(2, ceil_mode=True)``, so that a map of one
-    frame (or one filter) stays alive, without the branch on the input's size
-    that keeps ``ceil_mode`` from being exported for inputs of any length.
+    A map of one frame (or one filter) so stays alive. In an exported graph
+    the input is padded with ``-inf`` to even sizes instead, which gives the
+    same values without the branch on the input's size that keeps
+    ``ceil_mode`` from being exported for inputs of any length (and costs a
+    copy, so training keeps ``ceil_mode``).
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pad = (0, x.shape[-1] % 2, 0, x.shape[-2] % 2)
-        return nn.functional.max_pool2d(nn.functional.pad(x, pad, value=float("-inf")), 2)
+        if torch.compiler.is_exporting():
+            pad = (0, x.shape[-1] % 2, 0, x.shape[-2] % 2)
+            return nn.functional.max_pool2d(nn.functional.pad(x, pad, value=float("-inf")), 2)
+        return nn.functional.max_pool2d(x, 2, ceil_mode=True)
 
 
 def _pool() -> nn.Module:
