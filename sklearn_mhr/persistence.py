@@ -40,12 +40,13 @@ from typing import Any
 
 import numpy as np
 
-from sklearn_mhr._lock import folder_lock
+from sklearn_mhr._lock import folder_lock, lock_is_stale
 from sklearn_mhr._numbers import is_int, is_number
 from sklearn_mhr._torch_files import load_tensors
 
 __all__ = [
-    "ModelVersionWarning", "check_save_path", "load", "read_metadata", "read_params", "save",
+    "InterruptedSaveWarning", "ModelVersionWarning", "check_save_path", "load", "read_metadata",
+    "read_params", "save",
 ]
 
 FORMAT = "sklearn_mhr.model"
@@ -59,6 +60,10 @@ _HINT = "Pass a directory written by sklearn_mhr.persistence.save or `sklearn-mh
 
 class ModelVersionWarning(UserWarning):
     """A model was saved by another version of sklearn_mhr than the one loading it."""
+
+
+class InterruptedSaveWarning(UserWarning):
+    """A save killed part-way was finished (or its unused files removed) before reading."""
 
 
 # ------------------------------------------------------------------ helpers
@@ -139,6 +144,52 @@ def _save_lock(root: Path):
     return folder_lock(lock, f"another process is saving a model to '{root}' (lock file "
                              f"'{lock}'); save again when it has finished, or remove the lock "
                              "file if no save is running")
+
+
+def _finish_interrupted_save(root: Path) -> None:
+    """Complete a save that was killed during its renames, or drop one killed before them.
+
+    A killed save leaves its staging folder and a lock whose process is gone.
+    If the staging folder holds ``meta.json``, the renames had begun: every
+    signed file is either still staged or already moved, and the model is
+    whole once the rest is moved (what the save would have done). Without
+    ``meta.json`` nothing was moved, and the staged files are dropped. A
+    folder whose lock a live save holds is left alone.
+    """
+    stagings = sorted(p for p in root.glob(f"{_STAGING}*") if p.is_dir())
+    lock = root / _LOCK
+    if not stagings or (lock.exists() and not lock_is_stale(lock)):
+        return
+    try:
+        with _save_lock(root):
+            for staging in stagings:
+                _finish_staging(root, staging)
+    except (ValueError, OSError):  # a save started meanwhile, or a read-only folder
+        return
+
+
+def _finish_staging(root: Path, staging: Path) -> None:
+    meta_path = staging / "meta.json"
+    if not meta_path.is_file():
+        shutil.rmtree(staging, ignore_errors=True)
+        warnings.warn(f"'{root}': removed the files of a save killed before it replaced any "
+                      "file; the model there is the one saved before", InterruptedSaveWarning,
+                      stacklevel=4)
+        return
+    files = json.loads(meta_path.read_text(encoding="utf-8")).get("files", {})
+    source = {name: staging / name if (staging / name).is_file() else root / name
+              for name in _SIGNED}
+    if set(files) != set(_SIGNED) or any(
+            not source[name].is_file() or _sha256(source[name]) != files[name]
+            for name in _SIGNED):
+        return  # not the files of one save: load refuses them as it would
+    for name in FILES:  # meta.json last, as the save does
+        if (staging / name).is_file():
+            os.replace(staging / name, root / name)
+    shutil.rmtree(staging, ignore_errors=True)
+    warnings.warn(f"'{root}': finished a save that was killed while it replaced the model's "
+                  "files; the model there is the one that save wrote", InterruptedSaveWarning,
+                  stacklevel=4)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -306,6 +357,8 @@ def save(estimator, path, *, metadata: dict | None = None) -> Path:
             _write_json(staging / "meta.json", meta)
             for name in FILES:  # meta.json last: the old model stands until then
                 os.replace(staging / name, root / name)
+            for left in root.glob(f"{_STAGING}*"):  # of saves killed earlier: now stale
+                shutil.rmtree(left, ignore_errors=True)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return root
@@ -340,6 +393,7 @@ def read_metadata(path) -> dict:
         raise FileNotFoundError(f"Model directory '{root}' does not exist. {_HINT}")
     if not root.is_dir():
         raise ValueError(f"'{root}' is a file, not a model directory. {_HINT}")
+    _finish_interrupted_save(root)
     present = [name for name in FILES if (root / name).is_file()]
     if not present:
         raise ValueError(

@@ -9,6 +9,7 @@ import os
 import pathlib
 import pickle
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -617,3 +618,52 @@ def test_weights_calling_os_system_are_refused_as_code(saved, tmp_path):
                                          r"than tensors, which could run code"):
         load(saved)
     assert not (tmp_path / "ran").exists()
+
+
+_KILLED_SAVE = """
+import os, signal, sys
+import sklearn_mhr.persistence as persistence
+model = persistence.load(sys.argv[1])
+moves, stop_after = [], int(sys.argv[3])
+real_replace, real_write = os.replace, persistence._write_json
+
+def replace_then_die(src, dst):
+    if len(moves) == stop_after:
+        os.kill(os.getpid(), signal.SIGKILL)  # no finally, no clean-up
+    moves.append(dst)
+    real_replace(src, dst)
+
+def write_then_die(path, obj):
+    if stop_after < 0 and path.name == "meta.json":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_write(path, obj)
+
+persistence.os.replace = replace_then_die
+persistence._write_json = write_then_die
+persistence.save(model, sys.argv[2])
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.parametrize("renames_done", [-1, 0, 2, 3], ids=["while writing", "before the renames",
+                                                             "after 2 renames", "after 3"])
+def test_a_save_killed_part_way_leaves_one_whole_model(model, data, tmp_path, renames_done):
+    from sklearn_mhr.persistence import InterruptedSaveWarning
+
+    X, y = data
+    renamed = np.array([{"low": "c", "mid": "b", "high": "a"}[label] for label in y])
+    new = MHRAudioClassifier(**{**TINY, "random_state": 1}).fit(X, renamed)
+    target = save(model, tmp_path / "target")
+    save(new, tmp_path / "new")
+    result = subprocess.run([sys.executable, "-c", _KILLED_SAVE, str(tmp_path / "new"),
+                             str(target), str(renames_done)], capture_output=True, text=True)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert list(target.glob(".saving-*")) and (target / ".saving.lock").exists()
+    with pytest.warns(InterruptedSaveWarning):
+        loaded = load(target)
+    # killed while writing its files: the old model stands; once they are all written, the
+    # save is finished (its files are whole, some of them already in place)
+    expected = model if renames_done < 0 else new
+    np.testing.assert_array_equal(loaded.classes_, expected.classes_)
+    np.testing.assert_array_equal(loaded.predict_proba(X[:3]), expected.predict_proba(X[:3]))
+    assert not list(target.glob(".saving*"))
