@@ -17,6 +17,8 @@ import torch
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
+from sklearn_mhr._numbers import is_number
+
 __all__ = ["class_relevance", "clip_maps", "filter_table", "frequency_response",
            "half_power_bandwidths", "training_history"]
 
@@ -137,7 +139,7 @@ def clip_maps(estimator, X) -> list[Bunch]:
         ``proba``: the class probabilities, (n_classes,), in the order of
         ``classes_``; ``head_bands``: the (start, stop) filter rows of each head.
     """
-    _module(estimator)
+    check_is_fitted(estimator)
     bands = [tuple(band) for band in estimator.head_bands_]
 
     def stages(module, waves):
@@ -255,4 +257,4 @@ def training_history(estimator) -> Bunch:
 
 
 def _number(value) -> float:
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else math.nan
+    return float(value) if is_number(value, finite=True) else math.nan

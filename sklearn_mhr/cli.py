@@ -296,7 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="UrbanSound8K fold to draw (default: the one the model was trained "
                            "without)")
     plot.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
-                      help="folder corpus: the groups to draw (default: every clip)")
+                      help="folder corpus: the groups to draw (default: the groups the model "
+                           "was trained without, else every clip)")
     plot.add_argument("--extensions", type=_extensions, default=None, metavar=".EXT,.EXT",
                       help="folder corpus: file suffixes to read (default: those the model was "
                            "trained on, else the loader's)")

@@ -53,8 +53,7 @@ def min_samples(estimator) -> int:
 
 
 def _description(estimator) -> dict:
-    classes = [c.item() if hasattr(c, "item") else c for c in estimator.classes_]
-    return {"classes": classes, "sample_rate": estimator.sample_rate,
+    return {"classes": estimator.classes_.tolist(), "sample_rate": estimator.sample_rate,
             "min_samples": min_samples(estimator),
             "input": "float32 waveforms, shape (batch, n_samples), at sample_rate",
             "output": "class probabilities, shape (batch, n_classes), columns in the order of "

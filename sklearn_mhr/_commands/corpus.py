@@ -1,6 +1,7 @@
-"""Decoding a corpus part for a command: up front with a progress bar, or lazily.
+"""A saved model's test clips for a command, and decoding a corpus part.
 
-The parts themselves (which clips are training and test) come from
+Decoding is up front with a progress bar, or lazy. The parts themselves
+(which clips are training and test) come from
 :mod:`sklearn_mhr.datasets.protocols`.
 """
 
@@ -9,7 +10,32 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["available_memory", "decode"]
+__all__ = ["available_memory", "decode", "test_part"]
+
+
+def test_part(args, trained: dict, sample_rate: int):
+    """The test side of the corpus that ``args`` names, for a model trained as ``trained`` says.
+
+    Options left unset take what the model was trained with: the fold or
+    groups it was trained without, the file suffixes it read and its clip
+    length (the last three when it was trained on the same corpus layout).
+    """
+    from sklearn_mhr.datasets import protocols
+
+    same_layout = trained.get("dataset") == args.dataset
+    test_fold = args.test_fold
+    if test_fold is None and args.dataset == "urbansound8k" and trained.get("test_fold"):
+        test_fold = trained["test_fold"]
+    test_groups, extensions = args.test_groups, args.extensions
+    if args.dataset == "folder" and same_layout:
+        test_groups = trained.get("test_groups") if test_groups is None else test_groups
+        extensions = trained.get("extensions") if extensions is None else extensions
+    duration = args.duration
+    if duration is None and same_layout:
+        duration = trained.get("duration")
+    return protocols.standard_split(args.dataset, args.root, side="test", test_fold=test_fold,
+                                    test_groups=test_groups, extensions=extensions,
+                                    sample_rate=int(sample_rate), duration=duration)
 
 
 def _decoded_bytes(part) -> float:

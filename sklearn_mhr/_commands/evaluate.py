@@ -7,8 +7,7 @@ import json
 import numpy as np
 
 from sklearn_mhr._commands import corpus, plain
-from sklearn_mhr._commands.params import check_duration
-from sklearn_mhr.datasets import protocols
+from sklearn_mhr._commands.params import check_window_fits
 
 __all__ = ["metrics", "run"]
 
@@ -89,23 +88,9 @@ def run(args) -> int:
 
     trained = persistence.read_metadata(args.model).get("metadata", {})
     sample_rate = persistence.read_params(args.model)["sample_rate"]
-    test_fold = args.test_fold
-    if test_fold is None and args.dataset == "urbansound8k" and trained.get("test_fold"):
-        test_fold = trained["test_fold"]  # the fold the model was trained without
-    test_groups = args.test_groups
-    if test_groups is None and args.dataset == "folder" and trained.get("dataset") == "folder":
-        test_groups = trained.get("test_groups")  # the groups the model was trained without
-    extensions = args.extensions
-    if extensions is None and args.dataset == "folder" and trained.get("dataset") == "folder":
-        extensions = trained.get("extensions")  # the suffixes the model was trained on
-    duration = args.duration
-    if duration is None and trained.get("dataset") == args.dataset:
-        duration = trained.get("duration")
-    part = protocols.standard_split(args.dataset, args.root, side="test", test_fold=test_fold,
-                                     test_groups=test_groups, extensions=extensions,
-                                     sample_rate=int(sample_rate), duration=duration)
+    part = corpus.test_part(args, trained, sample_rate)
     estimator = persistence.load(args.model)
-    check_duration(estimator, args.duration)
+    check_window_fits(estimator, args.duration)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
     proba = estimator.predict_proba(X)
     result = metrics(np.asarray(part.target), proba, estimator.classes_, part.device)

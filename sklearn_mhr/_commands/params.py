@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-__all__ = ["SHORTCUTS", "build_estimator", "check_duration", "parse_param"]
+__all__ = ["SHORTCUTS", "build_estimator", "check_window_fits", "parse_param"]
 
 # command-line flag (argparse dest) -> estimator parameter
 SHORTCUTS = {
@@ -111,7 +111,7 @@ def build_estimator(args, *, sample_rate: int):
     return estimator
 
 
-def check_duration(estimator, duration) -> None:
+def check_window_fits(estimator, duration) -> None:
     """Refuse a ``--duration`` shorter than one analysis window of ``estimator``.
 
     Such clips hold no whole frame: every map would be mostly padding, and

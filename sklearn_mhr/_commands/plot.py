@@ -42,7 +42,6 @@ def _safe(label) -> str:
 def _clips(args, estimator, trained):
     """The clips to draw, their labels (None for files) and groups, and what they are."""
     from sklearn_mhr._commands import corpus
-    from sklearn_mhr.datasets import protocols
     from sklearn_mhr.io import read_audio
 
     if args.files:
@@ -55,19 +54,7 @@ def _clips(args, estimator, trained):
     if args.dataset is not None:
         if args.root is None:
             raise ValueError("--dataset needs --root, the corpus folder")
-        duration = args.duration
-        if duration is None and trained.get("dataset") == args.dataset:
-            duration = trained.get("duration")
-        test_fold = args.test_fold
-        if test_fold is None and args.dataset == "urbansound8k":
-            test_fold = trained.get("test_fold")
-        extensions = args.extensions
-        if extensions is None and args.dataset == "folder" and trained.get("dataset") == "folder":
-            extensions = trained.get("extensions")
-        part = protocols.standard_split(
-            args.dataset, args.root, side="test", test_fold=test_fold,
-            test_groups=args.test_groups, extensions=extensions,
-            sample_rate=int(estimator.sample_rate), duration=duration)
+        part = corpus.test_part(args, trained, estimator.sample_rate)
         X = corpus.decode(part, lazy=False, n_jobs=args.workers)
         names = [Path(p).stem for p in part.data.paths]
         return X, np.asarray(part.target), part.device, names, part.description

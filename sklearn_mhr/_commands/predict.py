@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from sklearn_mhr._commands import plain
-from sklearn_mhr._commands.params import check_duration
+from sklearn_mhr._commands.params import check_window_fits
 
 __all__ = ["run"]
 
@@ -18,7 +18,7 @@ def run(args) -> int:
     trained = persistence.read_metadata(args.model).get("metadata", {})
     duration = args.duration if args.duration is not None else trained.get("duration")
     estimator = persistence.load(args.model)
-    check_duration(estimator, args.duration)
+    check_window_fits(estimator, args.duration)
     waves = [read_audio(path, sample_rate=estimator.sample_rate, duration=duration)
              for path in args.files]
     proba = estimator.predict_proba(waves)

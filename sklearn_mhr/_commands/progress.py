@@ -8,8 +8,9 @@ one line per trial it ends instead (:func:`trial_line`), and
 
 from __future__ import annotations
 
-import math
 import threading
+
+from sklearn_mhr._numbers import is_number
 
 __all__ = ["TrialLines", "describe_params", "epoch_line", "epoch_printer", "trial_line"]
 
@@ -22,11 +23,7 @@ def describe_params(params: dict) -> str:
 
 def _number(value) -> float | None:
     """`value` as a finite float, or None (absent, None, NaN, not a number)."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
+    return float(value) if is_number(value, finite=True) else None
 
 
 def epoch_line(record: dict, max_epochs: int) -> str:

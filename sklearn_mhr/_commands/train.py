@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from sklearn_mhr._commands import corpus
-from sklearn_mhr._commands.params import build_estimator, check_duration
+from sklearn_mhr._commands.params import build_estimator, check_window_fits
 from sklearn_mhr._commands.progress import epoch_printer
 from sklearn_mhr.datasets import protocols
 
@@ -24,7 +24,7 @@ def run(args) -> int:
     if args.resume and args.checkpoint_dir is None:
         raise ValueError("--resume needs --checkpoint-dir, the folder of the checkpoint")
     estimator = build_estimator(args, sample_rate=part.sample_rate)
-    check_duration(estimator, part.duration)
+    check_window_fits(estimator, part.duration)
     estimator.set_params(checkpoint_dir=args.checkpoint_dir)
     if not args.verbose:  # not on a terminal (a log, a pipe): a plain line per epoch
         estimator.set_params(callbacks=[("epoch_lines", epoch_printer())])

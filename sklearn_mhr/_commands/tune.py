@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from sklearn_mhr._commands import corpus
-from sklearn_mhr._commands.params import SHORTCUTS, build_estimator, check_duration
+from sklearn_mhr._commands.params import SHORTCUTS, build_estimator, check_window_fits
 from sklearn_mhr._commands.progress import TrialLines, describe_params
 from sklearn_mhr.datasets import protocols
 
@@ -92,7 +92,7 @@ def run(args) -> int:
                                      test_groups=args.test_groups, extensions=args.extensions,
                                      sample_rate=args.sample_rate, duration=args.duration)
     estimator = build_estimator(args, sample_rate=part.sample_rate)
-    check_duration(estimator, part.duration)
+    check_window_fits(estimator, part.duration)
     out = Path(args.out)
     _claim_output_folder(out)
     model_dir = persistence.check_save_path(out / "model") if args.refit else None

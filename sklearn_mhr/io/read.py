@@ -48,21 +48,23 @@ def declared_wav_frames(path) -> int | None:
     """
     try:
         with open(path, "rb") as f:
-            head = f.read(1 << 16)
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            block_align = None
+            while len(header := f.read(8)) == 8:  # chunk by chunk: 8 bytes read for each
+                chunk, size = header[:4], struct.unpack("<I", header[4:])[0]
+                if chunk == b"data":
+                    return None if not block_align or size in (0, 0xFFFFFFFF) \
+                        else size // block_align
+                if chunk == b"fmt ":
+                    fmt = f.read(size)
+                    block_align = struct.unpack("<H", fmt[12:14])[0] if len(fmt) >= 14 else None
+                    f.seek(size & 1, os.SEEK_CUR)
+                else:
+                    f.seek(size + (size & 1), os.SEEK_CUR)  # chunks are padded to even sizes
     except OSError:
         return None
-    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        return None
-    block_align, pos = None, 12
-    while pos + 8 <= len(head):
-        chunk, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
-        if chunk == b"fmt " and pos + 22 <= len(head):
-            block_align = struct.unpack("<H", head[pos + 20:pos + 22])[0]
-        elif chunk == b"data":
-            if not block_align or size in (0, 0xFFFFFFFF):
-                return None
-            return size // block_align
-        pos += 8 + size + (size & 1)  # chunks are padded to an even size
     return None
 
 

@@ -217,10 +217,10 @@ class CosGaussFrontEnd(nn.Module):
             length = self.n_fft
         else:
             length = self.win_length + kernels.shape[-1]  # output and input of the conv
-        step = max(1, self.chunk_samples // (batch * length))
         # one chunk in an exported graph: no loop over a length it varies
-        starts = [0] if torch.compiler.is_exporting() else range(0, n, step)
-        step = n if torch.compiler.is_exporting() else step
+        exporting = torch.compiler.is_exporting()
+        step = n if exporting else max(1, self.chunk_samples // (batch * length))
+        starts = [0] if exporting else range(0, n, step)
         chunks = []
         for start in starts:
             windowed = frames[:, start:start + step] * self.window
