@@ -105,9 +105,9 @@ def check_params(est) -> None:
             f"n_heads must not exceed n_filters (each head needs at least one filter), "
             f"got n_heads={p['n_heads']} and n_filters={p['n_filters']}"
         )
-    if p["front_end"] == "mel" and p["front_end_path"] == "time":
-        problems.append("front_end_path='time' applies to front_end='cosgauss' only; "
-                        "the mel front end has a single path")
+    if p["front_end"] == "mel" and p["front_end_path"] != "fft":
+        problems.append(f"front_end_path={p['front_end_path']!r} applies to front_end='cosgauss' "
+                        "only; the mel front end has a single path, 'fft'")
     if not problems:
         sr = p["sample_rate"]
         win, _, kernel = sample_lengths(sr, p["window_duration"], p["hop_duration"],

@@ -62,9 +62,12 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         compares them.
     learn_bandwidth : bool, default=False
         Learn each filter's width independently of its centre frequency.
-    front_end_path : {"fft", "time"}, default="fft"
-        Frequency-domain computation (fast) or the paper's time-domain
-        convolution (reference; hundreds of times slower).
+    front_end_path : {"fft", "time", "analytic"}, default="fft"
+        Frequency-domain computation (fast), the paper's time-domain
+        convolution (reference; hundreds of times slower), or the filters'
+        closed-form spectra on a DFT as long as the window (fastest; the
+        kernel length sets a Gaussian taper instead of a truncation, so the
+        filters have no side lobes). docs/method.md compares them.
     compression : {"relative", "log", "pcen"}, default="relative"
         How either front end turns filter energies into the map:
         ``log(1 + E / (floor * max E))``, which ignores the clip's gain and

@@ -175,6 +175,7 @@ def test_cross_val_score(data):
 @pytest.mark.parametrize("params", [
     dict(front_end="mel", n_heads=0),
     dict(front_end_path="time"),
+    dict(front_end_path="analytic", filter_width="mel"),
     dict(back_end="fcnn"),
     dict(back_end="cnn_lstm"),
     dict(head_activation="softmax", n_heads=3),
@@ -251,6 +252,8 @@ def test_invalid_parameters_are_all_reported_at_once(data):
     (dict(kernel_duration=0.05),
      r"kernel_duration=0.05 s \(801 taps\) must be shorter than window_duration"),
     (dict(front_end="mel", front_end_path="time"), "applies to front_end='cosgauss' only"),
+    (dict(front_end="mel", front_end_path="analytic"),
+     "front_end_path='analytic' applies to front_end='cosgauss' only"),
     (dict(validation_fraction=1.0), "validation_fraction must be None or a number in"),
     (dict(relevance_scaling="max"), r"relevance_scaling must be one of \['none', 'band'\]"),
     (dict(compression="db"), r"compression must be one of \['relative', 'log', 'pcen'\], got 'db'"),

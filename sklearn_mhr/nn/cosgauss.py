@@ -114,13 +114,18 @@ class CosGaussFilterbank(nn.Module):
         """Sorted ``s = sigmoid(mu)`` and the permutation that sorts them."""
         return torch.sort(torch.sigmoid(self.mu))
 
-    def filters(self) -> torch.Tensor:
-        """Kernels of shape (n_filters, kernel_size), sorted by centre frequency."""
+    def centres_and_widths(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sorted ``s = sigmoid(mu)`` and the Gaussian widths in taps, each (n_filters, 1)."""
         s, order = self.normalized_centres()
         s = s.unsqueeze(1)
         width = 10.0 / s if self.width == "paper" else self._mel_width(s)
         if self.learn_bandwidth:
             width = width * torch.exp(self.log_width[order]).unsqueeze(1)
+        return s, width
+
+    def filters(self) -> torch.Tensor:
+        """Kernels of shape (n_filters, kernel_size), sorted by centre frequency."""
+        s, width = self.centres_and_widths()
         t = self.taps.to(s.dtype)
         return torch.cos(np.pi * s * t) * torch.exp(-(t**2) / (2 * width**2))
 

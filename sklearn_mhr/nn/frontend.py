@@ -1,6 +1,6 @@
 """The learnable acoustic front end: filterbank energies of short frames.
 
-Two ways compute the log energy of each frame through each filter:
+Three ways compute the log energy of each frame through each filter:
 
 - ``fft_energy`` (default): by Parseval, the energy of the *full* linear
   convolution of a frame with a kernel is ``sum_f |X(f)|^2 |H(f)|^2 / N`` for
@@ -8,12 +8,22 @@ Two ways compute the log energy of each frame through each filter:
   and a matrix product.
 - ``time_energy``: the paper's reference, a "valid" convolution of every frame
   with every kernel, squared and averaged. Hundreds of times more work.
+- ``analytic_gain``: no kernel taps at all. The untruncated filter, tapered by
+  a Gaussian whose full width at half maximum is the kernel length, is itself
+  a cos-modulated Gaussian, whose spectrum is a pair of Gaussians known in
+  closed form. Its squared response on the bins of a DFT as long as the frame
+  weighs the frame's power spectrum, as mel triangles do: the energy of the
+  frame's *circular* convolution with the filter, over the frame length. The
+  DFT is about ``win / (win + kernel)`` of the fft path's and the taper has no
+  side lobes.
 
-Both divide by the valid length ``win - kernel + 1`` so they share a scale;
-they differ by the edge outputs that only the full convolution counts.
+The first two divide by the valid length ``win - kernel + 1`` so they share a
+scale; they differ by the edge outputs that only the full convolution counts.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 import scipy.fft
@@ -24,9 +34,12 @@ from sklearn_mhr.nn.compression import Compression
 from sklearn_mhr.nn.cosgauss import CosGaussFilterbank
 from sklearn_mhr.nn.framing import frame_signal
 
-__all__ = ["CosGaussFrontEnd", "fft_energy", "fft_gain", "time_energy", "fft_length", "PATHS"]
+__all__ = ["CosGaussFrontEnd", "fft_energy", "fft_gain", "time_energy", "fft_length",
+           "analytic_response", "taper_width", "PATHS"]
 
-PATHS = ("fft", "time")
+PATHS = ("fft", "time", "analytic")
+
+_CUTOFF = float(np.log(1e10))  # exponent beyond which a Gaussian term of the response is 0
 
 
 def fft_length(win_length: int, kernel_size: int) -> int:
@@ -37,6 +50,49 @@ def fft_length(win_length: int, kernel_size: int) -> int:
 def _rfft_power(x: torch.Tensor, n_fft: int) -> torch.Tensor:
     spec = torch.fft.rfft(x, n=n_fft)
     return spec.real.square() + spec.imag.square()
+
+
+def taper_width(kernel_size: int) -> float:
+    """Standard deviation in taps of a Gaussian of full width at half maximum ``kernel_size``."""
+    return kernel_size / (2.0 * np.sqrt(2.0 * np.log(2.0)))
+
+
+def analytic_response(s: torch.Tensor, width: torch.Tensor, omega: torch.Tensor) -> torch.Tensor:
+    """DTFT of the sampled, untruncated filters ``cos(pi s t) exp(-t^2 / (2 width^2))``.
+
+    By Poisson summation the DTFT of a sampled signal is its continuous
+    spectrum repeated every ``2 pi``; the spectrum of a cos-modulated Gaussian
+    is a Gaussian at each of ``+-pi s``. On ``[0, pi]`` the lobes at ``+-pi s``
+    and their nearest repeats, ``+-(2 pi - pi s)``, are kept; the others lie
+    over ``2 pi`` away, below 1e-10 of the peak for any width over 1.1 taps.
+    Each Gaussian is cut to 0 below 1e-10 of its peak (200 dB down in power).
+    The filters are even, so the response is real.
+
+    Parameters
+    ----------
+    s : Tensor of shape (n_filters, 1)
+        Centre frequencies as fractions of the Nyquist frequency.
+    width : Tensor of shape (n_filters, 1)
+        Gaussian standard deviations in taps.
+    omega : Tensor of shape (n_bins,)
+        Frequencies in radians per sample.
+
+    Returns
+    -------
+    response : Tensor of shape (n_filters, n_bins)
+    """
+    centre = np.pi * s
+    lobes = torch.stack([centre, -centre, 2 * np.pi - centre, centre - 2 * np.pi])
+    exponent = 0.5 * (width * (omega - lobes)).square()  # (4, n_filters, n_bins)
+    # exactly 0 beyond 1e-10 of the peak: subnormal floats there make the product ~10x slower
+    terms = torch.where(exponent < _CUTOFF, torch.exp(-exponent.clamp(max=_CUTOFF)), 0.0)
+    response = terms.sum(dim=0)
+    return response * (width * (np.sqrt(2 * np.pi) / 2))
+
+
+def _bin_frequencies(n_fft: int, dtype, device) -> torch.Tensor:
+    """The rfft bins of an ``n_fft``-point DFT, in radians per sample."""
+    return torch.arange(n_fft // 2 + 1, dtype=dtype, device=device) * (2 * np.pi / n_fft)
 
 
 def _one_sided_weights(n_fft: int, dtype, device) -> torch.Tensor:
@@ -126,8 +182,9 @@ class CosGaussFrontEnd(nn.Module):
     win_length, hop_length, kernel_size : int
         Frame length, hop and kernel taps, in samples (``kernel_size < win_length``;
         required, though every front end's constructor takes the same arguments).
-    path : {"fft", "time"}, default="fft"
-        How energies are computed (module docstring).
+    path : {"fft", "time", "analytic"}, default="fft"
+        How energies are computed (module docstring). With ``"analytic"`` the
+        kernel length sets the Gaussian taper, not a truncation.
     init, width, learn_bandwidth, f_min
         Passed to :class:`CosGaussFilterbank`.
     compression : {"relative", "log", "pcen"}, default="relative"
@@ -169,7 +226,9 @@ class CosGaussFrontEnd(nn.Module):
         self.path, self.chunk_samples = path, int(chunk_samples)
         self.compression = Compression(compression, n_filters, top_db=top_db, eps=eps)
         self.normalize_kernels = compression != "log"
-        self.n_fft = fft_length(self.win_length, kernel_size)
+        self.taper = taper_width(kernel_size)
+        self.n_fft = (scipy.fft.next_fast_len(self.win_length, real=True) if path == "analytic"
+                      else fft_length(self.win_length, kernel_size))
         window = torch.as_tensor(np.hamming(self.win_length), dtype=torch.float32)
         self.register_buffer("window", window)
 
@@ -191,17 +250,53 @@ class CosGaussFrontEnd(nn.Module):
         Returns
         -------
         freqs : ndarray of shape (n_fft // 2 + 1,)
-            Frequencies in Hz (``n_fft`` is raised to the kernel length if shorter).
+            Frequencies in Hz (``n_fft`` is raised to the kernel length if
+            shorter, except on the analytic path, which has no taps).
         magnitude : ndarray of shape (n_filters, n_fft // 2 + 1)
             ``|H_k(f)|`` on a linear scale; ``|H_k(f)|^2`` weighs the power spectrum.
         """
-        n_fft = max(int(n_fft), self.filterbank.kernel_size)
-        with torch.no_grad():
-            mag = torch.fft.rfft(self.kernels().double(), n=n_fft).abs()
+        if self.path == "analytic":
+            n_fft = int(n_fft)
+            with torch.no_grad():
+                mag = self._analytic_amplitudes(n_fft, torch.float64).abs()
+        else:
+            n_fft = max(int(n_fft), self.filterbank.kernel_size)
+            with torch.no_grad():
+                mag = torch.fft.rfft(self.kernels().double(), n=n_fft).abs()
         return np.fft.rfftfreq(n_fft, 1.0 / self.filterbank.sample_rate), mag.cpu().numpy()
 
+    def _analytic_amplitudes(self, n_fft: int, dtype=None) -> torch.Tensor:
+        """The analytic path's responses on ``n_fft`` bins, at unit energy unless ``"log"``.
+
+        The energy is the tapered filter's, periodised to the front end's own
+        DFT length (the filter that the frames meet).
+        """
+        s, width = self.filterbank.centres_and_widths()
+        if dtype is not None:
+            s, width = s.to(dtype), width.to(dtype)
+        width = torch.rsqrt(width.pow(-2) + self.taper ** -2)
+        grid = partial(_bin_frequencies, dtype=s.dtype, device=s.device)
+        response = analytic_response(s, width, grid(n_fft))
+        if self.normalize_kernels:
+            own = response if n_fft == self.n_fft else analytic_response(s, width,
+                                                                         grid(self.n_fft))
+            weights = _one_sided_weights(self.n_fft, s.dtype, s.device)
+            energy = (own.square() * weights).sum(dim=1, keepdim=True) / self.n_fft
+            response = response * torch.rsqrt(energy)
+        return response
+
+    def analytic_gain(self) -> torch.Tensor:
+        """The analytic path's weights on the rfft bins, (n_filters, n_fft // 2 + 1).
+
+        ``power_spectrum(frame) @ gain.T`` is the energy of the frame's circular
+        convolution with each tapered, untruncated filter, over ``win_length``.
+        """
+        gain = self._analytic_amplitudes(self.n_fft).square()
+        weights = _one_sided_weights(self.n_fft, gain.dtype, gain.device)
+        return gain * (weights / (self.n_fft * self.win_length))
+
     def kernels(self) -> torch.Tensor:
-        """The filterbank's kernels, at unit energy unless ``compression="log"``."""
+        """The fft and time paths' kernels, at unit energy unless ``compression="log"``."""
         kernels = self.filterbank.filters()
         if self.normalize_kernels:
             kernels = kernels / kernels.norm(dim=1, keepdim=True)
@@ -210,12 +305,14 @@ class CosGaussFrontEnd(nn.Module):
     def energy(self, x: torch.Tensor) -> torch.Tensor:
         """Energies before compression: (batch, n_samples) -> (batch, n_filters, n_frames)."""
         frames = frame_signal(x, self.win_length, self.hop_length)
-        kernels = self.kernels()
         batch, n = frames.shape[:2]
-        if self.path == "fft":
-            gain_t = fft_gain(kernels, self.win_length, self.n_fft).T
-            length = self.n_fft
+        if self.path == "analytic":
+            gain_t, length = self.analytic_gain().T, self.n_fft
+        elif self.path == "fft":
+            kernels = self.kernels()
+            gain_t, length = fft_gain(kernels, self.win_length, self.n_fft).T, self.n_fft
         else:
+            kernels = self.kernels()
             length = self.win_length + kernels.shape[-1]  # output and input of the conv
         # one chunk in an exported graph: no loop over a length it varies
         exporting = torch.compiler.is_exporting()
@@ -224,7 +321,7 @@ class CosGaussFrontEnd(nn.Module):
         chunks = []
         for start in starts:
             windowed = frames[:, start:start + step] * self.window
-            if self.path == "fft":
+            if self.path != "time":
                 chunks.append(_filtered_power(windowed, gain_t, self.n_fft))
             else:
                 chunks.append(time_energy(windowed, kernels))

@@ -39,7 +39,7 @@ class MHRNet(nn.Module):
         Learnable filterbank or fixed log-mel (the baseline).
     n_filters : int, default=80
         Filters (or mel bands).
-    front_end_path : {"fft", "time"}, default="fft"
+    front_end_path : {"fft", "time", "analytic"}, default="fft"
         How the learnable front end computes energies (its ``path``).
     filter_init : {"mel", "uniform", "random"}, default="mel"
         Initial centre frequencies of the learnable filters (its ``init``).
