@@ -44,8 +44,11 @@ class LightCNN(nn.Module):
     Per-example standardisation of the map (no running statistics, so a
     briefly trained model behaves the same in evaluation), three blocks of
     conv 3x3 - batch norm - ReLU - max pool 2x2 with ``width``, ``2 width`` and
-    ``4 width`` channels, mean over frequency, mean and max over time, dropout
-    and a linear layer.
+    ``4 width`` channels, mean and max over frequency, mean and max over
+    time of both, dropout and a linear layer. The maximum over frequency keeps
+    a pattern that only a few bands hold (a drum's or an instrument's
+    spectral peak), which the mean dilutes; the mean keeps what spreads over
+    the band (a voice's formants); docs/benchmarks.md measures each alone.
 
     Parameters
     ----------
@@ -67,10 +70,11 @@ class LightCNN(nn.Module):
             *_conv_bn_relu(2 * width, 4 * width), _pool(),
         )
         self.dropout = nn.Dropout(dropout)
-        self.linear = nn.Linear(8 * width, n_classes)
+        self.linear = nn.Linear(16 * width, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.blocks(standardize(x).unsqueeze(1)).mean(dim=2)
+        h = self.blocks(standardize(x).unsqueeze(1))  # (batch, channels, filters, frames)
+        h = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
         h = torch.cat([h.mean(dim=-1), h.amax(dim=-1)], dim=1)
         return self.linear(self.dropout(h))
 
