@@ -30,11 +30,12 @@ def test_filters_move_toward_a_class_bearing_tone():
                              max_epochs=15, lr=0.01, random_state=0).fit(X, y)
     before = np.abs(clf.initial_centre_frequencies_ - tone)
     after = np.abs(clf.centre_frequencies_ - tone)
-    nearest = before.argmin()
-    assert before[nearest] == pytest.approx(117.6, abs=0.5)
-    # measured with this seed: the nearest filter ends 86 Hz closer to the tone
-    assert before[nearest] - after[nearest] > 30
-    assert after.min() < 60
+    flanking = np.argsort(before)[:2]
+    np.testing.assert_allclose(before[flanking], 117.6, atol=0.5)
+    # measured with this seed: the filters on either side of the tone end 47 and 35 Hz closer
+    # to it, from below and from above
+    assert np.all(before[flanking] - after[flanking] > 30)
+    assert after.min() < 80
     X_test, y_test = _tone_between_filters_task(64, tone, seed=1)
     assert clf.score(X_test, y_test) >= 0.9
 
