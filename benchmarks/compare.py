@@ -89,6 +89,7 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import DOCS, publish  # noqa: E402
+from _settings import setting  # noqa: E402
 
 VARIANTS = {
     "mel": {"front_end": "mel", "n_heads": 0},
@@ -496,17 +497,6 @@ def _names(known):
     return parse
 
 
-def _setting(text: str) -> tuple[str, object]:
-    """An argparse type: ``KEY=VALUE`` with VALUE read as JSON, else kept as a string."""
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        return key.strip(), json.loads(value)
-    except json.JSONDecodeError:
-        return key.strip(), value
-
-
 def _check_settings(parser, settings: list[tuple[str, object]], option: str) -> dict:
     """`settings` as a dict, each key checked to be a parameter the script leaves free."""
     if not settings:
@@ -576,11 +566,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--baselines", type=_names(BASELINE_NAMES), default=list(BASELINE_NAMES),
                         help="comma-separated baselines, or none "
                              f"(default: {','.join(BASELINE_NAMES)})")
-    parser.add_argument("--set", dest="overrides", metavar="KEY=VALUE", type=_setting,
+    parser.add_argument("--set", dest="overrides", metavar="KEY=VALUE", type=setting,
                         action="append", default=[],
                         help="MHRAudioClassifier parameter for every variant and transform_lr "
                              "(not the mel variant's front_end and n_heads); repeatable")
-    parser.add_argument("--mel-set", dest="mel_overrides", metavar="KEY=VALUE", type=_setting,
+    parser.add_argument("--mel-set", dest="mel_overrides", metavar="KEY=VALUE", type=setting,
                         action="append", default=[], help="the same, for the mel variant only")
     parser.add_argument("--epochs", type=int, default=None,
                         help="training epochs of the classifiers (default: the estimator's "

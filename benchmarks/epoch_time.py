@@ -24,7 +24,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import shlex
 import sys
@@ -36,6 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import publish  # noqa: E402
+from _settings import setting  # noqa: E402
 
 from sklearn_mhr import MHRAudioClassifier  # noqa: E402
 
@@ -63,17 +63,10 @@ def parse_variants(text: str) -> dict[str, dict]:
     """``"default;head_hidden=16,front_end_path=analytic"`` -> {label: MHR parameters}."""
     variants = {}
     for item in filter(None, (v.strip() for v in text.split(";"))):
-        params = {}
-        if item != "default":
-            for pair in item.split(","):
-                key, sep, value = pair.partition("=")
-                if not sep:
-                    raise SystemExit(f"--variants: expected KEY=VALUE, got {pair!r}")
-                try:
-                    params[key.strip()] = json.loads(value)
-                except json.JSONDecodeError:
-                    params[key.strip()] = value.strip()
-        variants[item] = params
+        try:
+            variants[item] = {} if item == "default" else dict(map(setting, item.split(",")))
+        except argparse.ArgumentTypeError as exc:
+            raise SystemExit(f"--variants: {exc}") from None
     return variants
 
 

@@ -307,13 +307,13 @@ class CosGaussFrontEnd(nn.Module):
         frames = frame_signal(x, self.win_length, self.hop_length)
         batch, n = frames.shape[:2]
         if self.path == "analytic":
-            gain_t, length = self.analytic_gain().T, self.n_fft
-        elif self.path == "fft":
-            kernels = self.kernels()
-            gain_t, length = fft_gain(kernels, self.win_length, self.n_fft).T, self.n_fft
+            gain_t = self.analytic_gain().T
         else:
             kernels = self.kernels()
-            length = self.win_length + kernels.shape[-1]  # output and input of the conv
+            if self.path == "fft":
+                gain_t = fft_gain(kernels, self.win_length, self.n_fft).T
+        # samples per frame in flight: the DFT, or the conv's output and input
+        length = self.win_length + kernels.shape[-1] if self.path == "time" else self.n_fft
         # one chunk in an exported graph: no loop over a length it varies
         exporting = torch.compiler.is_exporting()
         step = n if exporting else max(1, self.chunk_samples // (batch * length))
