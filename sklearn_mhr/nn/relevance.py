@@ -48,7 +48,7 @@ class RelevanceHead(nn.Module):
     ----------
     context : int, default=10
         Frames on each side of a bin.
-    hidden : int, default=50
+    hidden : int, default=16
         Hidden units.
     activation : {"sigmoid", "softmax"}, default="sigmoid"
         Sigmoid per bin (the paper's acoustic-scene variant) or softmax over
@@ -59,7 +59,7 @@ class RelevanceHead(nn.Module):
     ``forward``: (batch, band_filters, n_frames) -> weights of the same shape.
     """
 
-    def __init__(self, context=10, hidden=50, activation="sigmoid"):
+    def __init__(self, context=10, hidden=16, activation="sigmoid"):
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
@@ -106,7 +106,7 @@ class MultiHeadRelevance(nn.Module):
     that shape.
     """
 
-    def __init__(self, n_filters, n_heads, *, context=10, hidden=50, activation="sigmoid",
+    def __init__(self, n_filters, n_heads, *, context=10, hidden=16, activation="sigmoid",
                  scaling="none"):
         super().__init__()
         if scaling not in SCALINGS:
