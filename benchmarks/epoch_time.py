@@ -4,9 +4,10 @@ For 1 s clips at 16 kHz (the spoken-words development corpus: 800 training clips
 UrbanSound8K (22050 Hz, 4 s clips, folds 1-9: 7895 clips) and DCASE2020 Task 1A
 (44100 Hz, 10 s clips, fold1 train: 13965 clips), fit ``MHRAudioClassifier`` (2 heads)
 and the mel baseline (``front_end="mel", n_heads=0``) with the same back end, the light
-CNN (default) and the paper's FCNN, on 96 clips of noise held in memory for 2 epochs; the
-second epoch's duration (skorch's ``dur``), scaled to the corpus size, estimates one
-epoch on the corpus. Inference throughput is ``predict_proba`` on the 96 clips. Each fit
+CNN (default) and the paper's FCNN, on 960 s of noise held in memory (960 clips of 1 s,
+240 of 4 s, 96 of 10 s) for 2 epochs; the second epoch's duration (skorch's ``dur``),
+scaled to the corpus size, estimates one epoch on the corpus. Inference throughput is
+``predict_proba`` on the same clips. Each fit
 runs ``--runs`` times, alternating the models, and the best figure is kept (this machine
 is shared and noisy). Targets: an MHR epoch at most 1.3 times the baseline's, inference
 throughput at least 0.8 times.
@@ -44,19 +45,25 @@ CORPORA = [("1 s clips at 16 kHz", 16000, 1.0, 800), ("UrbanSound8K", 22050, 4.0
            ("DCASE2020 Task 1A", 44100, 10.0, 13965)]
 BACK_ENDS = ("light", "fcnn")
 MEL = {"front_end": "mel", "n_heads": 0}
-N_CLIPS = 96
+AUDIO_SECONDS = 960  # per timed epoch: short epochs of a few batches time badly
+
+
+def n_clips(seconds: float) -> int:
+    """Clips of `seconds` that make AUDIO_SECONDS of audio."""
+    return round(AUDIO_SECONDS / seconds)
 
 
 def measure(sample_rate: int, seconds: float, params: dict, seed: int = 0) -> tuple[float, float]:
-    """(second-epoch seconds, inference clips per second) on N_CLIPS clips of noise."""
+    """(second-epoch seconds, inference clips per second) on `n_clips` clips of noise."""
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((N_CLIPS, round(sample_rate * seconds))).astype(np.float32)
-    y = np.arange(N_CLIPS) % 4
+    n = n_clips(seconds)
+    X = rng.standard_normal((n, round(sample_rate * seconds))).astype(np.float32)
+    y = np.arange(n) % 4
     clf = MHRAudioClassifier(sample_rate=sample_rate, max_epochs=2, random_state=seed, **params)
     clf.fit(X, y)
     start = time.perf_counter()
     clf.predict_proba(X)
-    return float(clf.net_.history[-1, "dur"]), N_CLIPS / (time.perf_counter() - start)
+    return float(clf.net_.history[-1, "dur"]), n / (time.perf_counter() - start)
 
 
 def parse_variants(text: str) -> dict[str, dict]:
@@ -87,6 +94,7 @@ def main(argv=None) -> int:
                                                    if sys.argv[1:] else "")
     rows = []
     for corpus, sr, seconds, n_corpus in CORPORA:
+        n = n_clips(seconds)
         for back_end in args.back_ends.split(","):
             models = {f"MHR {label}": {**params, "back_end": back_end}
                       for label, params in variants.items()}
@@ -97,19 +105,20 @@ def main(argv=None) -> int:
                 for name, params in models.items():
                     e, v = measure(sr, seconds, params)
                     epoch[name], speed[name] = min(epoch[name], e), max(speed[name], v)
-                    print(f"{corpus}, {back_end}, {name}: {e:.2f} s/epoch on {N_CLIPS} clips, "
+                    print(f"{corpus}, {back_end}, {name}: {e:.2f} s/epoch on {n} clips, "
                           f"{v:.1f} clips/s", flush=True)
             mel = "mel baseline"
             for label in variants:
                 mhr = f"MHR {label}"
                 rows.append((corpus, back_end, label, epoch[mhr], epoch[mel],
-                             epoch[mhr] / epoch[mel], epoch[mhr] / N_CLIPS * n_corpus / 60,
-                             epoch[mel] / N_CLIPS * n_corpus / 60, speed[mhr], speed[mel],
+                             epoch[mhr] / epoch[mel], epoch[mhr] / n * n_corpus / 60,
+                             epoch[mel] / n * n_corpus / 60, speed[mhr], speed[mel],
                              speed[mhr] / speed[mel]))
     lines = [
         HEADING, "",
         "Default parameters but the back end (and, in the MHR column, the variant's); "
-        f"2 epochs on {N_CLIPS} clips of noise in memory, "
+        f"2 epochs on {AUDIO_SECONDS} s of noise in memory ("
+        + ", ".join(f"{n_clips(sec)} clips of {sec:g} s" for _, _, sec, _ in CORPORA) + "), "
         f"the second epoch's duration, and `predict_proba` on the same clips; best of "
         f"{args.runs} runs per model. Minutes per epoch scale the epoch to the corpus' training "
         f"set. Machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
