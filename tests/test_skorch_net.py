@@ -154,6 +154,33 @@ def test_ctrl_c_stops_fit_with_keyboard_interrupt_and_keeps_the_weights(noise, m
     assert clf.predict(X[:2]).shape == (2,)  # usable, for whoever wants to look
 
 
+def test_a_ctrl_c_that_python_drops_still_stops_the_fit_at_the_next_batch(noise, monkeypatch):
+    # SIGINT raised where its KeyboardInterrupt is swallowed (as in a finaliser, whose
+    # exceptions Python prints and drops): the fit must stop all the same
+    import signal
+
+    X, y = noise
+    steps = []
+    original = MixupNet.train_step_single
+
+    def swallow_a_ctrl_c_in_epoch_two(self, batch, **kw):
+        steps.append(len(self.history))
+        if len(self.history) == 2 and steps.count(2) == 1:
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                pass
+        return original(self, batch, **kw)
+
+    monkeypatch.setattr(MixupNet, "train_step_single", swallow_a_ctrl_c_in_epoch_two)
+    clf = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 5})
+    with pytest.raises(KeyboardInterrupt, match="interrupted after 2 epoch"):
+        clf.fit(X, y)
+    assert steps.count(2) == 1 and max(steps) == 2  # stopped at the batch after the signal
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 1}).fit(X, y).predict(X[:2]).shape
+
+
 def test_a_non_finite_loss_stops_training_naming_epoch_and_batch(noise, monkeypatch):
     X, y = noise
     original = MixupNet.get_loss

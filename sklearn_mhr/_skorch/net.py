@@ -8,6 +8,8 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
+from sklearn_mhr._skorch.interrupt import interrupt_kept, raise_if_pending
+
 __all__ = ["CosineSchedule", "MixupNet", "OPTIMIZERS", "TrainingDivergedError",
            "raise_if_interrupted"]
 
@@ -44,11 +46,16 @@ class MixupNet(NeuralNet):
         # EarlyStopping stops training by raising KeyboardInterrupt too: that one is no interrupt
         self.interrupted_ = False
         try:
-            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+            with interrupt_kept():
+                return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             stopper = dict(self.callbacks_).get("early_stopping")
             self.interrupted_ = stopper is None or stopper.misses_ < stopper.patience
             raise
+
+    def train_step(self, batch, **fit_params):
+        raise_if_pending()  # a Ctrl-C that Python dropped (sklearn_mhr._skorch.interrupt)
+        return super().train_step(batch, **fit_params)
 
     def train_step_single(self, batch, **fit_params):
         if self.mixup_alpha:
