@@ -584,13 +584,25 @@ def test_preset_for_a_corpus_without_one(done):
     assert "--preset paper" in line and "folder" in line
 
 
+def _interruptible(cmd: list[str], env: dict) -> subprocess.Popen:
+    """Start `cmd` with SIGINT at its default action, whatever this process inherited.
+
+    A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored
+    in children: Python would then never raise KeyboardInterrupt for the Ctrl-C under test.
+    """
+    def default_sigint():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, preexec_fn=default_sigint)
+
+
 def test_ctrl_c_during_train_exits_130_and_saves_nothing(work, tmp_path):
     out = tmp_path / "interrupted"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     args = ["train", "--dataset", "folder", "--root", str(work / "folder"), "--out", str(out),
             *TINY, "--epochs", "100000", "--verbose"]
-    proc = subprocess.Popen([sys.executable, "-m", "sklearn_mhr", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = _interruptible([sys.executable, "-m", "sklearn_mhr", *args], env)
     try:
         for line in proc.stdout:  # wait for the first epoch of the table: training is under way
             if line.strip()[:1].isdigit():
@@ -610,8 +622,7 @@ def test_train_stopped_with_ctrl_c_resumes_to_the_uninterrupted_model(work, tmp_
               "--epochs", "6", "--threads", "1"]
     checkpoints = tmp_path / "checkpoints"
     args = [*common, "--out", str(tmp_path / "resumed"), "--checkpoint-dir", str(checkpoints)]
-    proc = subprocess.Popen([sys.executable, "-m", "sklearn_mhr", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = _interruptible([sys.executable, "-m", "sklearn_mhr", *args], env)
     try:
         for line in proc.stdout:  # a log: one line per epoch, written after its checkpoint
             if line.startswith("epoch 2/6"):

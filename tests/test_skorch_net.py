@@ -173,11 +173,15 @@ def test_a_ctrl_c_that_python_drops_still_stops_the_fit_at_the_next_batch(noise,
         return original(self, batch, **kw)
 
     monkeypatch.setattr(MixupNet, "train_step_single", swallow_a_ctrl_c_in_epoch_two)
-    clf = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 5})
-    with pytest.raises(KeyboardInterrupt, match="interrupted after 2 epoch"):
-        clf.fit(X, y)
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)  # may be ignored here
+    try:
+        clf = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 5})
+        with pytest.raises(KeyboardInterrupt, match="interrupted after 2 epoch"):
+            clf.fit(X, y)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     assert steps.count(2) == 1 and max(steps) == 2  # stopped at the batch after the signal
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
     assert MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 1}).fit(X, y).predict(X[:2]).shape
 
 
