@@ -33,7 +33,7 @@ def test_compare_quick_run_writes_table_and_json(tmp_path):
     out = tmp_path / "results.json"
     docs = tmp_path / "benchmarks.md"
     docs.write_text("# Benchmarks\n\n## Other section\n\nkept\n")
-    _compare("--quick", "--seeds", "1", "--json", str(out), "--docs-path", str(docs))
+    _compare("--quick", "--seeds", "1", "--jobs", "2", "--json", str(out), "--docs-path", str(docs))
     result = json.loads(out.read_text())
     variants = [row["variant"] for row in result["rows"]]
     assert variants == ["mel", "filters", "1 head", "2 heads", "4 heads", "2 heads, softmax",
