@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="processes decoding the corpus (default: 1)")
     plot.set_defaults(module="plot")
 
-    from sklearn_mhr.export import FORMATS as EXPORT_FORMATS
+    from sklearn_mhr._export_formats import FORMATS as EXPORT_FORMATS
 
     export = commands.add_parser(
         "export", help="write a saved model as an ONNX file or a torch.export archive",

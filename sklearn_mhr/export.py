@@ -19,10 +19,10 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from sklearn_mhr._export_formats import FORMATS
+
 __all__ = ["FORMATS", "export", "min_samples"]
 
-#: ``"onnx"`` (needs the ``export`` extra) and ``"torch"`` (a ``torch.export`` archive)
-FORMATS = ("onnx", "torch")
 #: settings whose graph depends on the clip's length in ways torch.export cannot express
 #: (the LSTM's sequence, PCEN's smoother padding): refused with a clear error
 UNSUPPORTED = {"back_end": ("cnn_lstm",), "compression": ("pcen",)}

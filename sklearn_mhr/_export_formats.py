@@ -1,0 +1,5 @@
+"""Names of the export formats, apart from `sklearn_mhr.export` so the command line can offer
+them without importing torch."""
+
+#: ``"onnx"`` (needs the ``export`` extra) and ``"torch"`` (a ``torch.export`` archive)
+FORMATS = ("onnx", "torch")
