@@ -135,22 +135,35 @@ def test_sgd_with_warm_restarts_follows_the_cosine_schedule(noise):
 
 
 # ------------------------------------------------------ interrupt, divergence
-def test_ctrl_c_stops_fit_with_keyboard_interrupt_and_keeps_the_weights(noise, monkeypatch):
-    X, y = noise
-    calls = []
+def _act_in_epoch_two(monkeypatch, action) -> list[int]:
+    """Make every training step of epoch 2 call ``action(epochs)`` first.
+
+    ``epochs`` lists the epoch of every step so far, and is returned.
+    """
+    epochs = []
     original = MixupNet.train_step_single
 
-    def interrupt_in_epoch_two(self, batch, **kw):
-        calls.append(len(self.history))
+    def step(self, batch, **kw):
+        epochs.append(len(self.history))
         if len(self.history) == 2:
-            raise KeyboardInterrupt
+            action(epochs)
         return original(self, batch, **kw)
 
-    monkeypatch.setattr(MixupNet, "train_step_single", interrupt_in_epoch_two)
+    monkeypatch.setattr(MixupNet, "train_step_single", step)
+    return epochs
+
+
+def test_ctrl_c_stops_fit_with_keyboard_interrupt_and_keeps_the_weights(noise, monkeypatch):
+    X, y = noise
+
+    def interrupt(epochs):
+        raise KeyboardInterrupt
+
+    epochs = _act_in_epoch_two(monkeypatch, interrupt)
     clf = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 5})
     with pytest.raises(KeyboardInterrupt, match="interrupted after 2 epoch"):
         clf.fit(X, y)
-    assert max(calls) == 2  # stopped in the second epoch, not after the fifth
+    assert max(epochs) == 2  # stopped in the second epoch, not after the fifth
     assert clf.predict(X[:2]).shape == (2,)  # usable, for whoever wants to look
 
 
@@ -160,19 +173,15 @@ def test_a_ctrl_c_that_python_drops_still_stops_the_fit_at_the_next_batch(noise,
     import signal
 
     X, y = noise
-    steps = []
-    original = MixupNet.train_step_single
 
-    def swallow_a_ctrl_c_in_epoch_two(self, batch, **kw):
-        steps.append(len(self.history))
-        if len(self.history) == 2 and steps.count(2) == 1:
+    def swallowed_ctrl_c(epochs):
+        if epochs.count(2) == 1:  # the first step of epoch 2 only
             try:
                 signal.raise_signal(signal.SIGINT)
             except KeyboardInterrupt:
                 pass
-        return original(self, batch, **kw)
 
-    monkeypatch.setattr(MixupNet, "train_step_single", swallow_a_ctrl_c_in_epoch_two)
+    epochs = _act_in_epoch_two(monkeypatch, swallowed_ctrl_c)
     inherited = signal.signal(signal.SIGINT, signal.default_int_handler)  # may be ignored here
     try:
         clf = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 5})
@@ -181,7 +190,7 @@ def test_a_ctrl_c_that_python_drops_still_stops_the_fit_at_the_next_batch(noise,
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
     finally:
         signal.signal(signal.SIGINT, inherited)
-    assert steps.count(2) == 1 and max(steps) == 2  # stopped at the batch after the signal
+    assert epochs.count(2) == 1 and max(epochs) == 2  # stopped at the batch after the signal
     assert MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 1}).fit(X, y).predict(X[:2]).shape
 
 
