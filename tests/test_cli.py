@@ -584,54 +584,50 @@ def test_preset_for_a_corpus_without_one(done):
     assert "--preset paper" in line and "folder" in line
 
 
-def _interruptible(cmd: list[str], env: dict) -> subprocess.Popen:
-    """Start `cmd` with SIGINT at its default action, whatever this process inherited.
+def ctrl_c_cli(args, after) -> subprocess.CompletedProcess:
+    """Run the CLI with `args` and send it SIGINT once it prints a line for which `after` is true.
 
-    A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored
-    in children: Python would then never raise KeyboardInterrupt for the Ctrl-C under test.
+    The child starts with SIGINT at its default action, whatever this process inherited: a
+    shell starts background jobs with SIGINT ignored, an ignored signal stays ignored in
+    children, and Python would then never raise KeyboardInterrupt for the Ctrl-C under test.
     """
     def default_sigint():
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, preexec_fn=default_sigint)
-
-
-def test_ctrl_c_during_train_exits_130_and_saves_nothing(work, tmp_path):
-    out = tmp_path / "interrupted"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    args = ["train", "--dataset", "folder", "--root", str(work / "folder"), "--out", str(out),
-            *TINY, "--epochs", "100000", "--verbose"]
-    proc = _interruptible([sys.executable, "-m", "sklearn_mhr", *args], env)
+    cmd = [sys.executable, "-m", "sklearn_mhr", *map(str, args)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, preexec_fn=default_sigint)
     try:
-        for line in proc.stdout:  # wait for the first epoch of the table: training is under way
-            if line.strip()[:1].isdigit():
+        for line in proc.stdout:
+            if after(line):
                 break
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=300)
     finally:
         proc.kill()
-    assert proc.returncode == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
+def test_ctrl_c_during_train_exits_130_and_saves_nothing(work, tmp_path):
+    out = tmp_path / "interrupted"
+    args = ["train", "--dataset", "folder", "--root", str(work / "folder"), "--out", str(out),
+            *TINY, "--epochs", "100000", "--verbose"]
+    # the first epoch of the table: training is under way
+    result = ctrl_c_cli(args, after=lambda line: line.strip()[:1].isdigit())
+    assert result.returncode == 130, result.stderr
+    assert "interrupted" in result.stderr and "Traceback" not in result.stderr
     assert not (out / "meta.json").exists()
 
 
 def test_train_stopped_with_ctrl_c_resumes_to_the_uninterrupted_model(work, tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     common = ["train", "--dataset", "folder", "--root", str(work / "folder"), *TINY,
               "--epochs", "6", "--threads", "1"]
     checkpoints = tmp_path / "checkpoints"
     args = [*common, "--out", str(tmp_path / "resumed"), "--checkpoint-dir", str(checkpoints)]
-    proc = _interruptible([sys.executable, "-m", "sklearn_mhr", *args], env)
-    try:
-        for line in proc.stdout:  # a log: one line per epoch, written after its checkpoint
-            if line.startswith("epoch 2/6"):
-                break
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=300)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, stderr
+    # a log: one line per epoch, written after its checkpoint
+    result = ctrl_c_cli(args, after=lambda line: line.startswith("epoch 2/6"))
+    assert result.returncode == 130, result.stderr
     assert not (tmp_path / "resumed" / "meta.json").exists()
     assert (checkpoints / "checkpoint.pt").is_file()
 
