@@ -7,10 +7,9 @@ and the mel baseline (``front_end="mel", n_heads=0``) with the same back end, th
 CNN (default) and the paper's FCNN, on 960 s of noise held in memory (960 clips of 1 s,
 240 of 4 s, 96 of 10 s) for 2 epochs; the second epoch's duration (skorch's ``dur``),
 scaled to the corpus size, estimates one epoch on the corpus. Inference throughput is
-``predict_proba`` on the same clips. Each fit
-runs ``--runs`` times, alternating the models, and the best figure is kept (this machine
-is shared and noisy). Targets: an MHR epoch at most 1.3 times the baseline's, inference
-throughput at least 0.8 times.
+``predict_proba`` on the same clips. Each fit runs ``--runs`` times, alternating the
+models, and the best figure is kept (this machine is shared and noisy). Targets: an MHR
+epoch at most 1.3 times the baseline's, inference throughput at least 0.8 times.
 
 ``--variants`` adds MHR variants beside the defaults, each timed against the same mel
 baseline in the same run.
