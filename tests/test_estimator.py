@@ -73,6 +73,15 @@ def test_ragged_input_clip_alone_equals_clip_in_batch(fitted):
     assert features.shape == (9, 32)
 
 
+def test_permuted_clips_give_permuted_outputs(fitted, data):
+    X = data[0][:40]
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_allclose(fitted.predict_proba(X[order]), fitted.predict_proba(X)[order],
+                               rtol=0, atol=1e-5)
+    np.testing.assert_allclose(fitted.transform(X[order]), fitted.transform(X)[order],
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_any_batch_size_gives_the_same_probabilities(fitted, data):
     X = data[0][:40]
     reference = fitted.predict_proba(X)

@@ -32,11 +32,18 @@ _BATCHED = (
     "another batch differ in the last bits of float32 (about 1e-7 relative), which this "
     "check's 1e-7 tolerance refuses; test_estimator asserts agreement to 1e-5"
 )
+_REORDERED = (
+    "a permutation of the clips puts each at another row of its batch, and on some CPUs "
+    "BLAS rounds a row's float32 outputs by its position (seen: 4 of 320 transform values "
+    "off by 1.3e-7 relative), which this check's 1e-7 tolerance refuses; "
+    "test_estimator asserts order invariance to 1e-5"
+)
 # Every expected failure, with its reason: four are one contract (clips of any length),
-# one is float32 rounding across batches (the order check passes: a permutation of clips of
-# one length keeps its batches' sizes).
+# two are float32 rounding that depends on a clip's batch or its row in it (either may pass
+# on a given CPU).
 EXPECTED_FAILED_CHECKS = {
     "check_methods_subset_invariance": _BATCHED,
+    "check_methods_sample_order_invariance": _REORDERED,
     "check_n_features_in_after_fitting": _ANY_LENGTH,
     # its last step calls predict(X.T) and expects a ValueError;
     # test_classifiers_train_fails_only_on_feature_count proves every earlier step passes
