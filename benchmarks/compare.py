@@ -43,8 +43,10 @@ Data and protocols:
 - ``--dataset folder``: ``root/<label>/<file>``; with ``--split-file FILE``
   (JSON ``{"test_groups": ["awb", "slt"]}``) the clips whose file name starts
   with ``<group>_`` for a listed group are the test set and all others the
-  training set (unseen speakers, say); without it a stratified 70/30 split per
-  seed.
+  training set (unseen speakers, say); with ``--each-group`` as well, each
+  listed group is held out in turn (training on all other groups) and the
+  accuracy is the mean over groups and seeds, as over UrbanSound8K folds;
+  without a split file a stratified 70/30 split per seed.
 
 Corpora are read lazily, with ``--cache DIR`` to keep decoded clips on disk
 between the fits.
@@ -394,7 +396,8 @@ def markdown(rows: list[dict], args, command: str) -> str:
                   for name in baselines]
     if any(len(r["splits"]) > 1 for r in rows):
         lines += _breakdown(rows, "accuracy_per_split",
-                            "Accuracy per held-out fold (mean over seeds)")
+                            f"Accuracy per held-out {'group' if args.each_group else 'fold'} "
+                            "(mean over seeds)")
     if any("per_device" in r for r in rows):
         lines += _breakdown(rows, "per_device", "Accuracy per recording device (mean over seeds)")
     return "\n".join(lines) + "\n"
@@ -410,10 +413,16 @@ def describe_data(args) -> str:
     us8k = (f"UrbanSound8K, fold {folds} held out" if len(args.test_folds) == 1 else
             f"UrbanSound8K, folds {folds} each held out in turn (training on all other folds); "
             "accuracy: mean over folds and seeds, std over seeds of each seed's mean over folds")
-    folder = (f"folder corpus '{args.root}', test groups {', '.join(args.test_groups)} (the "
+    groups = ", ".join(args.test_groups or [])
+    folder = (f"folder corpus '{args.root}', test groups {groups} (the "
               "group of a clip is its file name up to the first underscore; training on all "
               "other groups)" if args.test_groups is not None else
               f"folder corpus '{args.root}', a stratified 70/30 split per seed")
+    if args.each_group:
+        folder = (f"folder corpus '{args.root}', groups {groups} each held out in turn (the group "
+                  "of a clip is its file name up to the first underscore; training on all other "
+                  "groups); accuracy: mean over groups and seeds, std over seeds of each seed's "
+                  "mean over groups")
     where = {"urbansound8k": us8k, "folder": folder,
              "dcase2020": "DCASE2020 Task 1A development set, fold1 train / evaluate"}
     return f"{where[args.dataset]}, at {args.sample_rate} Hz"
@@ -428,6 +437,13 @@ def _mhr_params(args, name: str, seed: int, rate: int) -> dict:
     if name == "mel":
         params.update(VARIANTS["mel"], **args.mel_overrides)
     return params
+
+
+def _splits(args) -> list:
+    """What each seed's fits hold out: UrbanSound8K folds, folder groups, or [None]."""
+    if args.dataset == "urbansound8k":
+        return args.test_folds
+    return args.test_groups if args.each_group else [None]
 
 
 def build_plan(args, data: dict, features_dir: Path) -> list[dict]:
@@ -447,7 +463,8 @@ def build_plan(args, data: dict, features_dir: Path) -> list[dict]:
     tasks : list of dict
         One spec per fit for `run_one`: `data` with the name, kind
         ("variant" or "baseline"), seed, split (the held-out UrbanSound8K
-        fold, else None), sample rate, parameters, thread count, features path
+        fold or, with ``--each-group``, folder group, else None), sample
+        rate, parameters, thread count, features path
         (``2 heads`` and ``transform_lr`` when both run, else None) and
         ``after``: the key of the fit to wait for (``transform_lr`` waits for
         the ``2 heads`` fit of its seed and split), else None.
@@ -455,7 +472,7 @@ def build_plan(args, data: dict, features_dir: Path) -> list[dict]:
     reuse = FEATURE_SOURCE in args.variants and "transform_lr" in args.baselines
     tasks = []
     for seed in range(args.seeds):
-        for split in args.test_folds if args.dataset == "urbansound8k" else [None]:
+        for split in _splits(args):
             features = str(features_dir / f"seed{seed}-split{split}.npz") if reuse else None
             for name in args.variants + args.baselines:
                 rate = args.path_rate if name in PATH_VARIANTS else args.sample_rate
@@ -467,7 +484,8 @@ def build_plan(args, data: dict, features_dir: Path) -> list[dict]:
                     params = {"sample_rate": rate}
                 uses_features = name in (FEATURE_SOURCE, "transform_lr")
                 tasks.append({
-                    **data, "variant": name,
+                    **data, **({"test_groups": [split]} if args.each_group else {}),
+                    "variant": name,
                     "kind": "variant" if name in ALL_VARIANTS else "baseline",
                     "seed": seed, "split": split, "sample_rate": rate, "params": params,
                     "n_threads": args.n_threads, "features": features if uses_features else None,
@@ -549,6 +567,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--split-file", type=Path, metavar="FILE",
                         help='folder corpus: JSON {"test_groups": [...]}; a clip\'s group is its '
                              "file name up to the first underscore")
+    parser.add_argument("--each-group", action="store_true",
+                        help="folder corpus: hold out each group of --split-file in turn "
+                             "instead of all at once")
     parser.add_argument("--cache", help="directory caching decoded clips between fits")
     parser.add_argument("--n-clips", type=int, default=480, help="generated clips (default: 480)")
     parser.add_argument("--n-classes", type=int, default=8, help="generated classes (default: 8)")
@@ -603,6 +624,8 @@ def _resolve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error(f"--dataset {args.dataset} needs --root")
     if args.split_file and args.dataset != "folder":
         parser.error("--split-file is for --dataset folder")
+    if args.each_group and not args.split_file:
+        parser.error("--each-group needs --split-file (the groups to hold out in turn)")
     if args.resume and not args.json:
         parser.error("--resume needs --json")
     if args.docs_heading is None:
@@ -658,7 +681,7 @@ def main(argv=None) -> int:
     # what a fit's result depends on beyond its name, seed and split: a resumed run must match
     config = {**data, **{key: getattr(args, key) for key in (
         "sample_rate", "path_rate", "epochs", "cnn_epochs", "base_params", "overrides",
-        "mel_overrides")}}
+        "mel_overrides")}, **({"each_group": True} if args.each_group else {})}
     results = _resume(args, config)
     with tempfile.TemporaryDirectory() as scratch:
         features_dir = Path(args.json + ".features") if args.json else Path(scratch)
@@ -677,7 +700,8 @@ def main(argv=None) -> int:
 
         def record(r: dict) -> None:
             results.append(r)
-            where = f", fold {r['split']}" if r["split"] is not None else ""
+            held = "group" if args.each_group else "fold"
+            where = f", {held} {r['split']}" if r["split"] is not None else ""
             epoch = f", {r['epoch_seconds']:.2f} s/epoch" if r["epoch_seconds"] is not None else ""
             print(f"[{next(counter)}/{len(tasks)}] {r['variant']}, seed {r['seed']}{where}: "
                   f"accuracy {r['accuracy']:.3f}, fit {r['fit_seconds']:.1f} s{epoch}, "

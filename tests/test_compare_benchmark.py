@@ -99,3 +99,38 @@ def test_compare_folder_split_baselines_and_resume(tmp_path):
     assert len(json.loads(out.read_text())["runs"]) == 6
     third = _compare(*command, "--resume")
     assert "6 of 6 fits already done" in third.stdout and not _progress(third)
+
+
+def test_compare_folder_each_group_held_out_in_turn(tmp_path):
+    corpus, split = tmp_path / "corpus", tmp_path / "split.json"
+    out, docs = tmp_path / "results.json", tmp_path / "benchmarks.md"
+    _write_folder_corpus(corpus)
+    split.write_text(json.dumps({"test_groups": ["g2", "g1"]}))
+    run = _compare("--dataset", "folder", "--root", str(corpus), "--split-file", str(split),
+                   "--each-group", "--quick", "--seeds", "1", "--variants", "mel",
+                   "--baselines", "none", "--jobs", "2", "--json", str(out),
+                   "--docs-path", str(docs), "--docs-heading", "## Groups")
+    # two fits at once: either may finish first
+    assert sorted(line.split(":")[0].split("] ")[1] for line in _progress(run)) == [
+        "mel, seed 0, group g1", "mel, seed 0, group g2"]
+    result = json.loads(out.read_text())
+    runs = sorted(result["runs"], key=lambda r: r["split"])
+    assert [r["split"] for r in runs] == ["g1", "g2"]
+    assert runs[0]["test_groups"] == ["g1"] and runs[0]["train_groups"] == ["g0", "g2"]
+    assert runs[1]["test_groups"] == ["g2"] and runs[1]["train_groups"] == ["g0", "g1"]
+    assert all((r["n_train"], r["n_test"]) == (24, 12) for r in runs)
+    (row,) = result["rows"]
+    assert row["splits"] == ["g1", "g2"]
+    mean = (runs[0]["accuracy"] + runs[1]["accuracy"]) / 2
+    assert abs(row["accuracy"] - mean) < 1e-9
+    text = docs.read_text()
+    assert "groups g1, g2 each held out in turn" in text
+    assert "Accuracy per held-out group (mean over seeds)" in text
+
+
+def test_compare_each_group_needs_a_split_file(tmp_path):
+    run = subprocess.run([sys.executable, str(SCRIPT), "--dataset", "folder", "--root",
+                          str(tmp_path), "--each-group", "--no-docs"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 2
+    assert "--each-group needs --split-file" in run.stderr
