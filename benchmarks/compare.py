@@ -287,14 +287,16 @@ def summarise(results: list[dict], names: list[str]) -> list[dict]:
     Returns
     -------
     rows : list of dict
-        Name, kind, seeds, splits, sample rate, accuracy with its std and
-        per split, fit / epoch seconds, inference clips per second and peak
+        Name, kind, seeds, splits (sorted), sample rate, accuracy with its std
+        and per split, fit / epoch seconds, inference clips per second and peak
         RSS (each with its std; None where no fit measured it), and accuracy
         per device where the results have it.
     """
     rows = []
     for name in names:
-        runs = [r for r in results if r["variant"] == name]
+        # by seed and split, not in the order the fits finished: columns must not vary by run
+        runs = sorted((r for r in results if r["variant"] == name),
+                      key=lambda r: (r["seed"], r["split"] is not None, r["split"]))
         if not runs:
             continue
         per_seed, per_split = {}, {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -134,3 +135,25 @@ def test_compare_each_group_needs_a_split_file(tmp_path):
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 2
     assert "--each-group needs --split-file" in run.stderr
+
+
+def _load_compare():
+    spec = importlib.util.spec_from_file_location("compare", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_summary_orders_splits_by_seed_and_split_not_by_finish():
+    compare = _load_compare()
+    finished = [(1, "g2", 0.1), (0, "g2", 0.2), (0, "g1", 0.3), (1, "g1", 0.4)]
+    runs = [{"variant": "mel", "kind": "variant", "seed": seed, "split": split,
+             "accuracy": accuracy, "params": {"sample_rate": 8000}, "fit_seconds": 1.0,
+             "epoch_seconds": None, "inference_clips_per_second": 1.0, "peak_rss_mib": 1.0}
+            for seed, split, accuracy in finished]
+    (row,) = compare.summarise(runs, ["mel"])
+    assert row["splits"] == ["g1", "g2"]
+    assert list(row["accuracy_per_split"]) == ["g1", "g2"]
+    assert row["accuracy_per_split"]["g1"] == 0.35
+    # each seed's mean over splits (0.25 and 0.25), then their mean and std
+    assert abs(row["accuracy"] - 0.25) < 1e-12 and abs(row["accuracy_std"]) < 1e-12
