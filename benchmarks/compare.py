@@ -398,8 +398,7 @@ def markdown(rows: list[dict], args, command: str) -> str:
                   for name in baselines]
     if any(len(r["splits"]) > 1 for r in rows):
         lines += _breakdown(rows, "accuracy_per_split",
-                            f"Accuracy per held-out {'group' if args.each_group else 'fold'} "
-                            "(mean over seeds)")
+                            f"Accuracy per held-out {_held_out(args)} (mean over seeds)")
     if any("per_device" in r for r in rows):
         lines += _breakdown(rows, "per_device", "Accuracy per recording device (mean over seeds)")
     return "\n".join(lines) + "\n"
@@ -415,16 +414,18 @@ def describe_data(args) -> str:
     us8k = (f"UrbanSound8K, fold {folds} held out" if len(args.test_folds) == 1 else
             f"UrbanSound8K, folds {folds} each held out in turn (training on all other folds); "
             "accuracy: mean over folds and seeds, std over seeds of each seed's mean over folds")
-    groups = ", ".join(args.test_groups or [])
-    folder = (f"folder corpus '{args.root}', test groups {groups} (the "
-              "group of a clip is its file name up to the first underscore; training on all "
-              "other groups)" if args.test_groups is not None else
-              f"folder corpus '{args.root}', a stratified 70/30 split per seed")
-    if args.each_group:
-        folder = (f"folder corpus '{args.root}', groups {groups} each held out in turn (the group "
-                  "of a clip is its file name up to the first underscore; training on all other "
-                  "groups); accuracy: mean over groups and seeds, std over seeds of each seed's "
-                  "mean over groups")
+    folder = f"folder corpus '{args.root}', "
+    if args.test_groups is None:
+        folder += "a stratified 70/30 split per seed"
+    else:
+        groups = ", ".join(args.test_groups)
+        folder += (f"groups {groups} each held out in turn" if args.each_group
+                   else f"test groups {groups}")
+        folder += (" (the group of a clip is its file name up to the first underscore; training "
+                   "on all other groups)")
+        if args.each_group:
+            folder += ("; accuracy: mean over groups and seeds, std over seeds of each seed's "
+                       "mean over groups")
     where = {"urbansound8k": us8k, "folder": folder,
              "dcase2020": "DCASE2020 Task 1A development set, fold1 train / evaluate"}
     return f"{where[args.dataset]}, at {args.sample_rate} Hz"
@@ -439,6 +440,11 @@ def _mhr_params(args, name: str, seed: int, rate: int) -> dict:
     if name == "mel":
         params.update(VARIANTS["mel"], **args.mel_overrides)
     return params
+
+
+def _held_out(args) -> str:
+    """What one split holds out, in a word: a folder group or an UrbanSound8K fold."""
+    return "group" if args.each_group else "fold"
 
 
 def _splits(args) -> list:
@@ -702,8 +708,7 @@ def main(argv=None) -> int:
 
         def record(r: dict) -> None:
             results.append(r)
-            held = "group" if args.each_group else "fold"
-            where = f", {held} {r['split']}" if r["split"] is not None else ""
+            where = f", {_held_out(args)} {r['split']}" if r["split"] is not None else ""
             epoch = f", {r['epoch_seconds']:.2f} s/epoch" if r["epoch_seconds"] is not None else ""
             print(f"[{next(counter)}/{len(tasks)}] {r['variant']}, seed {r['seed']}{where}: "
                   f"accuracy {r['accuracy']:.3f}, fit {r['fit_seconds']:.1f} s{epoch}, "
