@@ -38,8 +38,10 @@ loaders reads it, with a split that tests generalisation to unseen sources:
     to 1.6 s and released. Within each family a third of the patches (at least one) are
     for evaluation only, so test notes come from instruments unseen in training. Devices:
     ``a`` is the clean note; ``b`` and ``c`` simulate recording chains (band-pass, soft
-    clipping, coloured noise, gain; ``c`` narrower and noisier). Training sources are
-    written as devices a and b, evaluation sources as a, b and c: device c is never seen
+    clipping, coloured noise, gain; ``c`` narrower and noisier); ``d`` a cheap phone (an
+    8 kHz codec's band, a steep 300 Hz high-pass, a 10 dB resonance near 1.8 kHz, hard
+    limiting, 8-bit mu-law samples, 50 Hz hum and hiss). Training sources are written as
+    devices a and b, evaluation sources as a, b, c and d: devices c and d are never seen
     in training. ``identifier`` is the source (shared by its device versions),
     ``scene_label`` the family.
 
@@ -135,8 +137,13 @@ DEVICES = {
     "b": {"band": (120.0, 8000.0), "drive": 1.2, "noise_exponent": 1.0, "snr_db": 35.0},
     "c": {"band": (350.0, 3800.0), "drive": 2.0, "noise_exponent": 2.0, "snr_db": 24.0},
 }
+# a cheap phone, as different from a and b as real hardware: a narrow-band voice codec's 8 kHz
+# rate, a steep 300 Hz high-pass, the small loudspeaker-microphone's resonance, hard limiting,
+# 8-bit mu-law samples, mains hum and hiss
+PHONE = {"codec_rate": 8000, "high_pass": 300.0, "resonance_hz": 1800.0, "resonance_db": 10.0,
+         "drive": 4.0, "mu_law_bits": 8, "hum_hz": 50.0, "hum_db": -26.0, "snr_db": 20.0}
 TRAIN_DEVICES = ("a", "b")
-EVALUATE_DEVICES = ("a", "b", "c")
+EVALUATE_DEVICES = ("a", "b", "c", "d")
 
 
 # ------------------------------------------------------------------ helpers
@@ -668,6 +675,30 @@ def _coloured_noise(n: int, exponent: float, rng: np.random.Generator) -> np.nda
     return noise / np.sqrt(np.mean(noise**2))
 
 
+def _phone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """`x` through the cheap phone chain of `PHONE`, its corners and levels varied per clip."""
+    p = PHONE
+    y = resample_poly(resample_poly(x, p["codec_rate"], NOTES_RATE), NOTES_RATE, p["codec_rate"])
+    y = sosfilt(butter(4, p["high_pass"] * rng.uniform(0.9, 1.1), btype="highpass",
+                       fs=NOTES_RATE, output="sos"), y[: len(x)])
+    centre = p["resonance_hz"] * rng.uniform(0.85, 1.15)
+    peak = sosfilt(butter(2, (centre / 1.25, centre * 1.25), btype="bandpass", fs=NOTES_RATE,
+                          output="sos"), y)
+    y = y + (10 ** (p["resonance_db"] / 20) - 1) * peak
+    y = np.tanh(p["drive"] * y / max(_peak(y), 1e-9)) / np.tanh(p["drive"])
+    mu = 2 ** p["mu_law_bits"] - 1
+    code = np.round(np.sign(y) * np.log1p(mu * np.abs(y)) / np.log1p(mu) * (mu / 2)) / (mu / 2)
+    y = np.sign(code) * np.expm1(np.abs(code) * np.log1p(mu)) / mu
+    rms = np.sqrt(np.mean(y**2))
+    t = np.arange(len(y)) / NOTES_RATE
+    phase = rng.uniform(0, 2 * np.pi)
+    hum = sum(np.sin(2 * np.pi * k * p["hum_hz"] * t + k * phase) / k for k in (1, 2, 3))
+    y = y + rms * 10 ** (p["hum_db"] / 20) * hum / np.sqrt(np.mean(hum**2))
+    snr = p["snr_db"] + rng.uniform(-3.0, 3.0)
+    y = y + rms * 10 ** (-snr / 20) * rng.standard_normal(len(y))
+    return y * rng.uniform(0.5, 1.0) / max(_peak(y), 1e-9)
+
+
 def record(x: np.ndarray, device: str, rng: np.random.Generator) -> np.ndarray:
     """`x` as captured by a simulated device: band-pass, soft clipping, noise, gain.
 
@@ -676,7 +707,7 @@ def record(x: np.ndarray, device: str, rng: np.random.Generator) -> np.ndarray:
     x : ndarray
         Clean clip at `NOTES_RATE`.
     device : str
-        ``"a"`` (returns `x` itself) or a key of `DEVICES`.
+        ``"a"`` (returns `x` itself), a key of `DEVICES`, or ``"d"`` (`PHONE`).
     rng : numpy.random.Generator
         Draws this clip's variation of the device (corners within 10 %, SNR within
         3 dB, gain 0.8 to 1).
@@ -687,6 +718,8 @@ def record(x: np.ndarray, device: str, rng: np.random.Generator) -> np.ndarray:
     """
     if device == "a":
         return x
+    if device == "d":
+        return _phone(x, rng)
     spec = DEVICES[device]
     low, high = (c * rng.uniform(0.9, 1.1) for c in spec["band"])
     y = sosfilt(butter(2, (low, high), btype="bandpass", fs=NOTES_RATE, output="sos"), x)
