@@ -88,6 +88,10 @@ def check_params(est) -> None:
          "None or a positive number")
     need("dropout", is_number(p["dropout"]) and 0 <= p["dropout"] < 1, "in [0, 1)")
     need("weight_decay", is_number(p["weight_decay"]) and p["weight_decay"] >= 0, "a number >= 0")
+    for name in ("device_augment", "freq_mixstyle"):
+        need(name, is_number(p[name]) and 0 <= p[name] <= 1, "a probability in [0, 1]")
+    need("spectra_cache_mb", is_number(p["spectra_cache_mb"], finite=True)
+         and p["spectra_cache_mb"] >= 0, "a finite number of MiB >= 0")
     need("validation_fraction", p["validation_fraction"] is None
          or (is_number(p["validation_fraction"]) and 0 < p["validation_fraction"] < 1),
          "None or a number in (0, 1)")
@@ -108,6 +112,10 @@ def check_params(est) -> None:
     if p["front_end"] == "mel" and p["front_end_path"] != "fft":
         problems.append(f"front_end_path={p['front_end_path']!r} applies to front_end='cosgauss' "
                         "only; the mel front end has a single path, 'fft'")
+    if (p["front_end"] == "cosgauss" and p["front_end_path"] == "time"
+            and is_number(p["device_augment"]) and p["device_augment"] > 0):
+        problems.append("device_augment draws recording chains on the frames' power spectra, "
+                        "which front_end_path='time' does not compute; use 'fft' or 'analytic'")
     if not problems:
         sr = p["sample_rate"]
         win, _, kernel = sample_lengths(sr, p["window_duration"], p["hop_duration"],

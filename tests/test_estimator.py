@@ -223,13 +223,13 @@ def test_validation_fraction_stops_early_and_keeps_best(data):
 
 
 def test_thread_count_used_in_fit_and_restored(data, monkeypatch):
-    from sklearn_mhr._skorch import ClipDataset
+    from sklearn_mhr.nn import MHRNet
 
     seen = []
-    original = ClipDataset.__getitem__
-    monkeypatch.setattr(ClipDataset, "__getitem__",
-                        lambda self, i: (seen.append(torch.get_num_threads()),
-                                         original(self, i))[1])
+    original = MHRNet.forward
+    monkeypatch.setattr(MHRNet, "forward",
+                        lambda self, *a, **k: (seen.append(torch.get_num_threads()),
+                                               original(self, *a, **k))[1])
     before = torch.get_num_threads()
     X, y = data
     MHRAudioClassifier(**{**SMALL, "max_epochs": 1, "n_threads": 1}).fit(X[:12], y[:12])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -50,11 +51,16 @@ def collate_tiled(batch):
     Repetition, unlike zeros, leaves a clip's statistics (its min-max range,
     its batch-norm moments, what pooling sees) nearly unchanged. Used in
     training only: inference never fills (:func:`inference_batches`).
+    Precomputed spectra (:class:`~sklearn_mhr._skorch.spectra.SpectraDataset`)
+    all have one length and are stacked as they are.
     """
     waves, targets = zip(*batch)
+    targets = torch.as_tensor(targets, dtype=torch.long)
+    if isinstance(waves[0], Mapping):
+        return {key: torch.stack([w[key] for w in waves]) for key in waves[0]}, targets
     n = max(w.shape[0] for w in waves)
     waves = [w if w.shape[0] == n else w.repeat(-(-n // w.shape[0]))[:n] for w in waves]
-    return torch.stack(waves), torch.as_tensor(targets, dtype=torch.long)
+    return torch.stack(waves), targets
 
 
 def collate_cropped(batch, n_samples: int):

@@ -302,26 +302,67 @@ class CosGaussFrontEnd(nn.Module):
             kernels = kernels / kernels.norm(dim=1, keepdim=True)
         return kernels
 
+    @property
+    def spectral(self) -> bool:
+        """Whether the energies weigh frame power spectra (every path but the time path).
+
+        Then :meth:`power_spectra` depends on the input alone and
+        :meth:`from_spectra` on the parameters alone, so spectra computed once
+        can serve every epoch of a fit.
+        """
+        return self.path != "time"
+
+    def _gain_t(self) -> torch.Tensor:
+        """The spectral paths' weights on the rfft bins, transposed: (n_bins, n_filters)."""
+        if self.path == "analytic":
+            return self.analytic_gain().T
+        return fft_gain(self.kernels(), self.win_length, self.n_fft).T
+
+    def _chunk_starts(self, batch: int, n: int, length: int) -> tuple[int, range | list]:
+        """Frames per chunk, and the chunks' first frames, for ``length`` samples a frame."""
+        # one chunk in an exported graph: no loop over a length it varies
+        if torch.compiler.is_exporting():
+            return n, [0]
+        step = max(1, self.chunk_samples // (batch * length))
+        return step, range(0, n, step)
+
+    def power_spectra(self, x: torch.Tensor) -> torch.Tensor:
+        """Power spectra of the scaled, windowed frames: the part that depends on the input alone.
+
+        Shapes: (batch, n_samples) -> (batch, n_frames, n_fft // 2 + 1).
+        ``from_spectra(power_spectra(x))`` equals ``forward(x)``. Spectral
+        paths only (:attr:`spectral`).
+        """
+        if not self.spectral:
+            raise ValueError("the time path convolves frames with kernels: it has no power "
+                             "spectra to compute")
+        frames = frame_signal(self.compression.scale_input(x), self.win_length, self.hop_length)
+        step, starts = self._chunk_starts(*frames.shape[:2], self.n_fft)
+        chunks = [_rfft_power(frames[:, s:s + step] * self.window, self.n_fft) for s in starts]
+        return chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)
+
+    def from_spectra(self, power: torch.Tensor) -> torch.Tensor:
+        """The map from :meth:`power_spectra`.
+
+        Shapes: (batch, n_frames, n_bins) -> (batch, n_filters, n_frames).
+        """
+        energy = (power @ self._gain_t()).transpose(1, 2)
+        return self.compression(energy).contiguous()
+
     def energy(self, x: torch.Tensor) -> torch.Tensor:
         """Energies before compression: (batch, n_samples) -> (batch, n_filters, n_frames)."""
         frames = frame_signal(x, self.win_length, self.hop_length)
-        batch, n = frames.shape[:2]
-        if self.path == "analytic":
-            gain_t = self.analytic_gain().T
+        if self.spectral:
+            gain_t = self._gain_t()
         else:
             kernels = self.kernels()
-            if self.path == "fft":
-                gain_t = fft_gain(kernels, self.win_length, self.n_fft).T
         # samples per frame in flight: the DFT, or the conv's output and input
-        length = self.win_length + kernels.shape[-1] if self.path == "time" else self.n_fft
-        # one chunk in an exported graph: no loop over a length it varies
-        exporting = torch.compiler.is_exporting()
-        step = n if exporting else max(1, self.chunk_samples // (batch * length))
-        starts = [0] if exporting else range(0, n, step)
+        length = self.n_fft if self.spectral else self.win_length + kernels.shape[-1]
+        step, starts = self._chunk_starts(*frames.shape[:2], length)
         chunks = []
         for start in starts:
             windowed = frames[:, start:start + step] * self.window
-            if self.path != "time":
+            if self.spectral:
                 chunks.append(_filtered_power(windowed, gain_t, self.n_fft))
             else:
                 chunks.append(time_energy(windowed, kernels))

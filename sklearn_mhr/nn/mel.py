@@ -57,6 +57,7 @@ class LogMelFrontEnd(nn.Module):
         self.n_filters = int(n_filters)
         self.sample_rate = float(sample_rate)
         self.win_length, self.hop_length = int(win_length), int(hop_length)
+        self.n_fft = self.win_length  # the DFT of the frame itself
         self.f_min = float(f_min)
         self.compression = Compression(compression, self.n_filters, top_db=top_db, eps=eps)
         mel = mel_filter_matrix(self.n_filters, self.win_length, self.sample_rate, f_min)
@@ -85,12 +86,31 @@ class LogMelFrontEnd(nn.Module):
         weights = mel_filter_matrix(self.n_filters, n_fft, self.sample_rate, self.f_min)
         return np.fft.rfftfreq(n_fft, 1.0 / self.sample_rate), np.sqrt(weights)
 
-    def energy(self, x: torch.Tensor) -> torch.Tensor:
-        """Mel energies before compression, (batch, n_samples) -> (batch, n_filters, n_frames)."""
+    #: the energies weigh frame power spectra (see CosGaussFrontEnd.spectral)
+    spectral = True
+
+    def _power(self, x: torch.Tensor) -> torch.Tensor:
         frames = frame_signal(x, self.win_length, self.hop_length) * self.window
         spec = torch.fft.rfft(frames)
-        power = spec.real.square() + spec.imag.square()
-        return (power @ self.mel_t).transpose(1, 2)
+        return spec.real.square() + spec.imag.square()
+
+    def power_spectra(self, x: torch.Tensor) -> torch.Tensor:
+        """Power spectra of the scaled, windowed frames, (batch, n_frames, win_length // 2 + 1).
+
+        ``from_spectra(power_spectra(x))`` equals ``forward(x)``.
+        """
+        return self._power(self.compression.scale_input(x))
+
+    def from_spectra(self, power: torch.Tensor) -> torch.Tensor:
+        """The map from :meth:`power_spectra`.
+
+        Shapes: (batch, n_frames, n_bins) -> (batch, n_filters, n_frames).
+        """
+        return self.compression((power @ self.mel_t).transpose(1, 2)).contiguous()
+
+    def energy(self, x: torch.Tensor) -> torch.Tensor:
+        """Mel energies before compression, (batch, n_samples) -> (batch, n_filters, n_frames)."""
+        return (self._power(x) @ self.mel_t).transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.compression(self.energy(self.compression.scale_input(x))).contiguous()

@@ -7,8 +7,10 @@ from torch import nn
 
 from sklearn_mhr.nn.augment import MapMasking
 from sklearn_mhr.nn.backends import CNNLSTM, FCNN, LightCNN
+from sklearn_mhr.nn.device_chain import RecordingChain
 from sklearn_mhr.nn.frontend import CosGaussFrontEnd
 from sklearn_mhr.nn.mel import LogMelFrontEnd
+from sklearn_mhr.nn.mixstyle import FreqMixStyle
 from sklearn_mhr.nn.relevance import MultiHeadRelevance
 
 __all__ = ["MHRNet", "FRONT_ENDS", "BACK_ENDS"]
@@ -66,10 +68,19 @@ class MHRNet(nn.Module):
     freq_mask_width, time_mask_width, n_masks : int, default=0, 0, 2
         SpecAugment masking of the map in training
         (:class:`~sklearn_mhr.nn.augment.MapMasking`); 0 widths turn it off.
+    device_augment : float, default=0.0
+        Probability that a training clip's frame power spectra go through a
+        random recording chain (:class:`~sklearn_mhr.nn.device_chain.RecordingChain`);
+        needs a front end that computes power spectra (not the time path).
+    freq_mixstyle : float, default=0.0
+        Probability that a training batch's maps mix their per-band statistics
+        (:class:`~sklearn_mhr.nn.mixstyle.FreqMixStyle`).
 
     Shapes
     ------
-    ``forward``: (batch, n_samples) -> (batch, n_classes).
+    ``forward``: (batch, n_samples) -> (batch, n_classes); or, for a spectral
+    front end, ``forward(spectra=...)`` with the frame power spectra
+    (batch, n_frames, n_bins) of ``front_end.power_spectra``.
 
     Notes
     -----
@@ -83,7 +94,8 @@ class MHRNet(nn.Module):
                  filter_width="paper", learn_bandwidth=False, compression="relative",
                  top_db=80.0, n_heads=2, context=10, head_hidden=16, head_activation="sigmoid",
                  relevance_scaling="none", back_end="light", back_end_width=16, dropout=0.2,
-                 freq_mask_width=0, time_mask_width=0, n_masks=2):
+                 freq_mask_width=0, time_mask_width=0, n_masks=2, device_augment=0.0,
+                 freq_mixstyle=0.0):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
         back_cls = _lookup(BACK_ENDS, "back_end", back_end)
@@ -98,26 +110,55 @@ class MHRNet(nn.Module):
         )
         self.back_end = back_cls(n_filters, n_classes, width=back_end_width, dropout=dropout)
         self.masking = MapMasking(freq_mask_width, time_mask_width, n_masks)
+        self.mixstyle = FreqMixStyle(freq_mixstyle)
+        if device_augment and not self.front_end.spectral:
+            raise ValueError("device_augment draws recording chains on frame power spectra, "
+                             "which the time path does not compute; use front_end_path='fft' "
+                             "or 'analytic'")
+        self.recording_chain = RecordingChain(device_augment, sample_rate, self.front_end.n_fft)
 
-    def stages(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+    @property
+    def spectral(self) -> bool:
+        """Whether the front end's map can be computed from frame power spectra given once.
+
+        Then ``forward(spectra=net.front_end.power_spectra(x))`` equals
+        ``forward(x)``: a fit can compute the spectra, which depend on the
+        clips alone, once instead of every epoch.
+        """
+        return self.front_end.spectral
+
+    def stages(self, x: torch.Tensor | None = None, *, spectra: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
         """The map before weighting, the weights (None without heads) and the weighted map.
 
-        Shapes: (batch, n_samples) -> (batch, n_filters, n_frames) three times;
-        without heads the weighted map is the map itself.
+        Shapes: (batch, n_samples) waveforms ``x``, or their frame power spectra
+        ``spectra`` (batch, n_frames, n_bins) from ``front_end.power_spectra``,
+        -> (batch, n_filters, n_frames) three times; without heads the weighted
+        map is the map itself.
         """
-        tf_map = self.masking(self.front_end(x))  # identity outside training
+        if spectra is None and self.training and self.recording_chain.p:
+            spectra = self.front_end.power_spectra(x)
+        if spectra is None:
+            tf_map = self.front_end(x)
+        else:
+            tf_map = self.front_end.from_spectra(self.recording_chain(spectra))
+        tf_map = self.masking(self.mixstyle(tf_map))  # augmentations: identity outside training
         if self.relevance is None:
             return tf_map, None, tf_map
         weighted, weights = self.relevance(tf_map)
         return tf_map, weights, weighted
 
-    def representation(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def representation(self, x: torch.Tensor | None = None, *,
+                       spectra: torch.Tensor | None = None
+                       ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The relevance-weighted map and the weights (None without heads).
 
-        Shapes: (batch, n_samples) -> (batch, n_filters, n_frames) twice.
+        Inputs as in :meth:`stages`; shapes (batch, n_filters, n_frames) twice.
         """
-        _, weights, weighted = self.stages(x)
+        _, weights, weighted = self.stages(x, spectra=spectra)
         return weighted, weights
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.back_end(self.representation(x)[0])
+    def forward(self, x: torch.Tensor | None = None, spectra: torch.Tensor | None = None
+                ) -> torch.Tensor:
+        # skorch passes a batch that is a dict as keyword arguments: {"spectra": ...}
+        return self.back_end(self.representation(x, spectra=spectra)[0])

@@ -1,0 +1,132 @@
+"""Augmentations for unseen devices: Freq-MixStyle and random recording chains."""
+
+import numpy as np
+import pytest
+import torch
+from tasks import TINY_PARAMS as TINY
+from tasks import noise_task
+
+from sklearn_mhr import MHRAudioClassifier
+from sklearn_mhr.nn import MHRNet
+from sklearn_mhr.nn.device_chain import RecordingChain
+from sklearn_mhr.nn.mixstyle import FreqMixStyle
+
+
+def _maps(batch=6, n_filters=5, n_frames=40, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    levels = torch.rand(batch, n_filters, 1, generator=g) * 4
+    return levels + torch.rand(batch, n_filters, n_frames, generator=g)
+
+
+def test_mixstyle_is_identity_off_or_in_evaluation():
+    x = _maps()
+    state = torch.random.get_rng_state()
+    assert torch.equal(FreqMixStyle(0.0).train()(x), x)
+    assert torch.equal(FreqMixStyle(1.0).eval()(x), x)
+    assert torch.equal(torch.random.get_rng_state(), state)  # nothing drawn
+
+
+def test_mixstyle_mixes_band_statistics_and_keeps_the_pattern():
+    x = _maps()
+    torch.manual_seed(3)
+    out = FreqMixStyle(1.0, alpha=0.3).train()(x)
+    torch.manual_seed(3)
+    torch.rand(())  # the draw that decides whether the batch is mixed
+    lam = torch.distributions.Beta(torch.tensor(0.3), torch.tensor(0.3)).sample((6, 1, 1))
+    perm = torch.randperm(6)
+    mean, std = x.mean(-1, keepdim=True), (x.var(-1, keepdim=True, correction=0) + 1e-6).sqrt()
+    torch.testing.assert_close(out.mean(-1, keepdim=True), lam * mean + (1 - lam) * mean[perm])
+    torch.testing.assert_close(out.std(-1, keepdim=True, correction=0),
+                               lam * std + (1 - lam) * std[perm], rtol=1e-4, atol=1e-5)
+    # the pattern along time within each band is the clip's own
+    normed = (x - mean) / std
+    torch.testing.assert_close((out - out.mean(-1, keepdim=True)) / out.std(
+        -1, keepdim=True, correction=0), normed, rtol=1e-3, atol=1e-3)
+
+
+def test_mixstyle_passes_gradients_to_the_map():
+    x = _maps().requires_grad_(True)
+    torch.manual_seed(0)
+    FreqMixStyle(1.0).train()(x).pow(2).sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_recording_chain_is_identity_off_or_in_evaluation():
+    spectra = torch.rand(3, 10, 129)
+    state = torch.random.get_rng_state()
+    assert torch.equal(RecordingChain(0.0, 16000, 256).train()(spectra), spectra)
+    assert torch.equal(RecordingChain(1.0, 16000, 256).eval()(spectra), spectra)
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+@pytest.mark.parametrize("sample_rate, n_fft", [(8000, 200), (16000, 1000), (44100, 2880)])
+def test_recording_chain_responses_are_band_limited_and_bounded(sample_rate, n_fft):
+    chain = RecordingChain(1.0, sample_rate, n_fft)
+    torch.manual_seed(0)
+    response = chain.response(200)
+    freqs = chain.freqs
+    assert response.shape == (200, n_fft // 2 + 1)
+    assert torch.isfinite(response).all() and (response >= 0).all()
+    db = 10 * torch.log10(response.clamp_min(1e-30))
+    # the high-pass (30 Hz or more) cuts the lowest bin below 1 kHz's level in most chains
+    at_1k = db[:, int(torch.argmin((freqs - 1000).abs()))]
+    assert (db[:, 0] - at_1k).median() < -3
+    # no resonance or tilt lifts a band by more than 12 dB plus 3 dB per octave from 1 kHz
+    octaves = torch.log2(freqs / 1000).abs()
+    assert (db <= 3 * 12 + 3 * octaves + 1e-3).all()
+    # chains differ from one another
+    assert response.std(dim=0).mean() > 0
+
+
+def test_recording_chain_changes_chosen_clips_only():
+    spectra = torch.rand(400, 6, 129) + 0.1
+    torch.manual_seed(0)
+    out = RecordingChain(0.5, 16000, 256).train()(spectra)
+    changed = (out != spectra).flatten(1).any(dim=1).float().mean().item()
+    assert 0.4 < changed < 0.6
+    assert (out >= 0).all() and torch.isfinite(out).all()
+
+
+def test_network_with_device_augment_and_mixstyle_trains_and_infers_unchanged(rng):
+    kwargs = dict(n_filters=8, context=2, head_hidden=4, back_end_width=4)
+    plain = MHRNet(3, 8000, 200, 80, 33, **kwargs).eval()
+    torch.manual_seed(0)
+    augmented = MHRNet(3, 8000, 200, 80, 33, device_augment=1.0, freq_mixstyle=1.0, **kwargs)
+    augmented.load_state_dict(plain.state_dict())
+    x = torch.from_numpy(rng.standard_normal((4, 1200)).astype(np.float32))
+    with torch.no_grad():
+        torch.testing.assert_close(augmented.eval()(x), plain(x))  # inference unchanged
+        augmented.train()
+        torch.manual_seed(1)
+        a = augmented(x)
+        torch.manual_seed(1)
+        b = augmented(spectra=augmented.front_end.power_spectra(x))
+    torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)  # the same draws either way
+    plain.train()
+    torch.manual_seed(1)
+    with torch.no_grad():
+        assert not torch.allclose(plain(x), a, atol=1e-3)
+
+
+def test_estimator_fits_with_both_and_is_reproducible():
+    X, y = noise_task()
+    params = dict(TINY, device_augment=0.5, freq_mixstyle=0.5)
+    first = MHRAudioClassifier(**params).fit(X, y).predict_proba(X)
+    again = MHRAudioClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, again)
+    plain = MHRAudioClassifier(**TINY).fit(X, y).predict_proba(X)
+    assert not np.allclose(first, plain, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["device_augment", "freq_mixstyle"])
+@pytest.mark.parametrize("value", [-0.1, 1.5, "often", None])
+def test_probabilities_are_checked(name, value):
+    X, y = noise_task()
+    with pytest.raises(ValueError, match=f"{name} must be a probability in \\[0, 1\\]"):
+        MHRAudioClassifier(**{**TINY, name: value}).fit(X, y)
+
+
+def test_device_augment_refuses_the_time_path():
+    X, y = noise_task()
+    with pytest.raises(ValueError, match="front_end_path='time' does not compute"):
+        MHRAudioClassifier(**{**TINY, "device_augment": 0.5, "front_end_path": "time"}).fit(X, y)
