@@ -19,8 +19,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_mhr._numbers import is_number
 
-__all__ = ["class_relevance", "clip_maps", "filter_table", "frequency_response",
-           "half_power_bandwidths", "training_history"]
+__all__ = ["accuracy_by_group", "class_relevance", "clip_maps", "filter_table",
+           "frequency_response", "group_scores", "half_power_bandwidths", "training_history"]
 
 #: DFT length of the responses that bandwidths are measured on (a few Hz per bin)
 BANDWIDTH_N_FFT = 16384
@@ -254,6 +254,69 @@ def training_history(estimator) -> Bunch:
     columns = {key: np.array([_number(r.get(key)) for r in records], dtype=np.float64)
                for key in HISTORY_KEYS}
     return Bunch(epoch=np.arange(1, len(records) + 1), **columns)
+
+
+def group_scores(y_true, y_pred, groups) -> Bunch:
+    """Accuracy within each group of clips (device, fold, speaker...), and its spread.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_clips,)
+        True and predicted labels.
+    groups : array-like of shape (n_clips,)
+        The group of each clip.
+
+    Returns
+    -------
+    scores : Bunch
+        ``groups`` (sorted, as strings), ``accuracy`` and ``n_clips`` per group
+        (ndarrays in that order), ``overall`` (accuracy over all clips),
+        ``mean`` and ``std`` (over groups, each group weighing the same),
+        ``spread`` (best group's accuracy minus the worst's) and ``worst``
+        (the name of the worst group).
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    groups = np.asarray(groups).astype(str)
+    if not (len(y_true) == len(y_pred) == len(groups)):
+        raise ValueError(f"y_true, y_pred and groups must have one entry per clip; got lengths "
+                         f"{len(y_true)}, {len(y_pred)} and {len(groups)}")
+    if len(groups) == 0:
+        raise ValueError("no clips to score: y_true is empty")
+    names = np.unique(groups)
+    correct = y_true == y_pred
+    accuracy = np.array([correct[groups == g].mean() for g in names])
+    return Bunch(groups=names, accuracy=accuracy,
+                 n_clips=np.array([(groups == g).sum() for g in names]),
+                 overall=float(correct.mean()), mean=float(accuracy.mean()),
+                 std=float(accuracy.std()), spread=float(accuracy.max() - accuracy.min()),
+                 worst=str(names[accuracy.argmin()]))
+
+
+def accuracy_by_group(estimator, X, y, groups) -> Bunch:
+    """Accuracy of ``estimator`` within each group of clips: per device, fold or speaker.
+
+    A model that holds up on a device or source it never saw in training
+    scores alike on every group; the spread says how far it is from that.
+
+    Parameters
+    ----------
+    estimator : MHRAudioClassifier
+        Fitted.
+    X : ndarray of shape (n_clips, n_samples), or sequence of 1-D arrays
+        Waveforms.
+    y : array-like of shape (n_clips,)
+        True labels.
+    groups : array-like of shape (n_clips,)
+        The group of each clip, e.g. the ``device`` of a DCASE2020 loader's
+        Bunch, the ``fold`` of UrbanSound8K's, or the ``groups`` of a folder's.
+
+    Returns
+    -------
+    scores : Bunch
+        As :func:`group_scores` gives.
+    """
+    check_is_fitted(estimator)
+    return group_scores(y, estimator.predict(X), groups)
 
 
 def _number(value) -> float:

@@ -179,3 +179,34 @@ def test_unfitted_model_is_refused():
         with pytest.raises(NotFittedError):
             fn(MHRAudioClassifier())
     assert torch.is_grad_enabled()
+
+
+def test_group_scores_per_group_and_spread():
+    from sklearn_mhr.analysis import group_scores
+
+    y_true = np.array(["a", "b", "a", "b", "a", "b", "a", "b"])
+    y_pred = np.array(["a", "b", "a", "a", "b", "b", "b", "a"])
+    groups = np.array(["s1", "s1", "s1", "s1", "s2", "s2", "s3", "s3"])
+    scores = group_scores(y_true, y_pred, groups)
+    assert scores.groups.tolist() == ["s1", "s2", "s3"]
+    np.testing.assert_allclose(scores.accuracy, [0.75, 0.5, 0.0])
+    assert scores.n_clips.tolist() == [4, 2, 2]
+    assert scores.overall == pytest.approx(4 / 8)
+    assert scores.mean == pytest.approx(1.25 / 3)
+    assert scores.std == pytest.approx(np.std([0.75, 0.5, 0.0]))
+    assert scores.spread == pytest.approx(0.75) and scores.worst == "s3"
+    with pytest.raises(ValueError, match="one entry per clip"):
+        group_scores(y_true, y_pred, groups[:3])
+
+
+def test_accuracy_by_group_scores_the_estimators_predictions(mhr, task):
+    from sklearn_mhr.analysis import accuracy_by_group
+
+    X, y = task
+    groups = np.arange(len(y)) % 2
+    scores = accuracy_by_group(mhr, X, y, groups)
+    predicted = mhr.predict(X)
+    assert scores.groups.tolist() == ["0", "1"]
+    for g in (0, 1):
+        assert scores.accuracy[g] == pytest.approx(np.mean(predicted[groups == g] ==
+                                                           y[groups == g]))
