@@ -257,13 +257,13 @@ def test_notes_layout_devices_and_unseen_patches(built):
     _check_clips(bunch.filenames, 44100, 88200)
     train, evaluate = bunch.subset == "train", bunch.subset == "evaluate"
     assert set(bunch.device[train]) == {"a", "b"}
-    assert set(bunch.device[evaluate]) == {"a", "b", "c"}
+    assert set(bunch.device[evaluate]) == {"a", "b", "c", "d"}
     patch = np.array([s.split("-")[0] for s in bunch.identifier])
     assert not set(patch[train]) & set(patch[evaluate])
     for family in ("piano", "strings"):  # each family has patches on both sides
         assert family in set(bunch.target[train]) and family in set(bunch.target[evaluate])
     for source in set(bunch.identifier[evaluate]):  # every device records every source
-        assert sorted(bunch.device[bunch.identifier == source]) == ["a", "b", "c"]
+        assert sorted(bunch.device[bunch.identifier == source]) == ["a", "b", "c", "d"]
     for path, device in zip(bunch.filenames, bunch.device, strict=True):
         assert Path(path).name.endswith(f"-{device}.wav")
 
@@ -272,8 +272,30 @@ def test_notes_layout_devices_and_unseen_patches(built):
         return spec[np.fft.rfftfreq(x.size, 1 / 44100) > 6000].sum() / spec.sum()
 
     source = bunch.identifier[evaluate][0]
-    clip = {d: bunch.data[(bunch.identifier == source) & (bunch.device == d)][0] for d in "ac"}
+    clip = {d: bunch.data[(bunch.identifier == source) & (bunch.device == d)][0] for d in "acd"}
     assert high_share(clip["c"]) < 0.5 * high_share(clip["a"])  # device c is band-limited
+
+    def share(x, low, high):
+        spec = np.abs(np.fft.rfft(x)) ** 2
+        f = np.fft.rfftfreq(x.size, 1 / 44100)
+        return spec[(f >= low) & (f < high)].sum() / spec.sum()
+
+    # the phone keeps little above its codec's 4 kHz Nyquist frequency: hiss and the harmonics
+    # of its limiter
+    assert share(clip["d"], 4500, 22050) < 0.1
+
+
+def test_phone_device_chain_is_band_limited_hummed_and_quantised():
+    rng = np.random.default_rng(0)
+    t = np.arange(44100) / 44100
+    sweep = 0.5 * np.sin(2 * np.pi * (20 * t + 0.5 * (20000 - 20) * t**2))
+    y = rc.record(sweep, "d", rng)
+    assert y.shape == sweep.shape and np.isfinite(y).all() and np.abs(y).max() <= 1.0 + 1e-9
+    spec = np.abs(np.fft.rfft(y)) ** 2
+    f = np.fft.rfftfreq(y.size, 1 / 44100)
+    in_band = spec[(f > 500) & (f < 3400)].mean()
+    assert spec[f > 6000].mean() < 0.05 * in_band  # the 8 kHz codec's band limit
+    assert spec[np.abs(f - 50) < 2].max() > 10 * spec[(f > 20) & (f < 45)].mean()  # mains hum
 
 
 def test_gus_patch_reader_decodes_every_sample_format(tmp_path):
