@@ -48,8 +48,10 @@ Data and protocols:
   accuracy is the mean over groups and seeds, as over UrbanSound8K folds;
   without a split file a stratified 70/30 split per seed.
 
-Corpora are read lazily, with ``--cache DIR`` to keep decoded clips on disk
-between the fits.
+Each fit decodes its corpus into memory first, as ``sklearn-mhr train`` does
+for a corpus that fits (so a fit can compute its frame spectra once); with
+``--lazy`` clips are decoded batch by batch in every epoch instead, and
+``--cache DIR`` keeps decoded clips on disk between the fits.
 
 ``--jobs N`` runs N fits at once, each with ``cpu_count // N`` torch (and BLAS)
 threads. With ``--json PATH`` every finished fit is saved there at once, and
@@ -149,14 +151,18 @@ def _load(spec: dict) -> Split:
         whole = standard_split(dataset, spec["root"], side="train", **kw)
         tr, te = train_test_split(np.arange(len(whole.target)), test_size=0.3,
                                   stratify=whole.target, random_state=seed)
-        return Split(whole.data[tr], whole.target[tr], whole.data[te], whole.target[te], None, {})
+        data = whole.data if spec.get("lazy") else whole.data.decode()
+        return Split(data[tr], whole.target[tr], data[te], whole.target[te], None, {})
     train = standard_split(dataset, spec["root"], side="train", **kw)
     test = standard_split(dataset, spec["root"], side="test", **kw)
     info = {}
     if train.groups is not None:
         info = {"train_groups": sorted(set(train.groups.tolist())),
                 "test_groups": sorted(set(test.groups.tolist()))}
-    return Split(train.data, train.target, test.data, test.target, test.device, info)
+    X_train, X_test = train.data, test.data
+    if not spec.get("lazy"):  # as `sklearn-mhr train` does for a corpus that fits in memory
+        X_train, X_test = X_train.decode(), X_test.decode()
+    return Split(X_train, train.target, X_test, test.target, test.device, info)
 
 
 def run_one(spec: dict) -> dict:
@@ -579,6 +585,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="folder corpus: hold out each group of --split-file in turn "
                              "instead of all at once")
     parser.add_argument("--cache", help="directory caching decoded clips between fits")
+    parser.add_argument("--lazy", action="store_true",
+                        help="decode clips batch by batch in every epoch, not once per fit")
     parser.add_argument("--n-clips", type=int, default=480, help="generated clips (default: 480)")
     parser.add_argument("--n-classes", type=int, default=8, help="generated classes (default: 8)")
     parser.add_argument("--duration", type=float, default=None,
@@ -689,11 +697,12 @@ def main(argv=None) -> int:
     # what a fit's result depends on beyond its name, seed and split: a resumed run must match
     config = {**data, **{key: getattr(args, key) for key in (
         "sample_rate", "path_rate", "epochs", "cnn_epochs", "base_params", "overrides",
-        "mel_overrides")}, **({"each_group": True} if args.each_group else {})}
+        "mel_overrides")}, **({"each_group": True} if args.each_group else {}),
+        **({"lazy": True} if args.lazy else {})}
     results = _resume(args, config)
     with tempfile.TemporaryDirectory() as scratch:
         features_dir = Path(args.json + ".features") if args.json else Path(scratch)
-        tasks = build_plan(args, {**data, "cache": args.cache}, features_dir)
+        tasks = build_plan(args, {**data, "cache": args.cache, "lazy": args.lazy}, features_dir)
         names = args.variants + args.baselines
         planned = {_key(t) for t in tasks}
         done = {_key(r) for r in results} & planned
