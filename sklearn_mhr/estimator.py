@@ -441,6 +441,57 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         outputs, dtype = inference.run(self, X, inference.pooled_features)
         return np.stack(outputs).astype(dtype, copy=False)
 
+    def predict_windows(self, X, *, window=None, hop=None, tail="end"):
+        """Class probabilities and labels of every window of ``window`` s every ``hop`` s.
+
+        See :func:`sklearn_mhr.windows.predict_windows`: windows go through
+        the network in batches, their times come from integer sample offsets,
+        and ``tail`` says what happens to the samples after the last whole
+        window (``"end"``: a last window aligned to the clip's end).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_clips, n_samples), or sequence of 1-D arrays
+        window : float or None, default=None
+            Seconds; None is the training clips' length (``clip_samples_``).
+        hop : float or None, default=None
+            Seconds; None is half the window.
+        tail : {"end", "pad", "drop"}, default="end"
+
+        Returns
+        -------
+        windows : Bunch
+            ``clip``, ``start``, ``end`` (seconds), ``start_sample``,
+            ``end_sample``, ``proba`` (n_windows, n_classes) and ``label``,
+            one entry per window; ``classes`` and ``sample_rate``.
+        """
+        from sklearn_mhr.windows import predict_windows
+
+        return predict_windows(self, X, window=window, hop=hop, tail=tail)
+
+    def transform_windows(self, X, *, window=None, hop=None, tail="end"):
+        """The ``transform`` features of every window; see :meth:`predict_windows`.
+
+        Returns
+        -------
+        windows : Bunch
+            ``clip``, ``start``, ``end``, ``start_sample``, ``end_sample`` and
+            ``features`` (n_windows, 2 * n_filters).
+        """
+        from sklearn_mhr.windows import transform_windows
+
+        return transform_windows(self, X, window=window, hop=hop, tail=tail)
+
+    def stream(self, *, window=None, hop=None, tail="end"):
+        """A :class:`~sklearn_mhr.stream.WindowStream`: chunks in, the windows they complete out.
+
+        Its windows equal :meth:`predict_windows` of the whole recording,
+        whatever the chunk sizes.
+        """
+        from sklearn_mhr.stream import WindowStream
+
+        return WindowStream(self, window=window, hop=hop, tail=tail)
+
     def relevance_maps(self, X) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Unpooled relevance-weighted maps and head weights, one pair per clip.
 
