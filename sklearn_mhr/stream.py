@@ -23,7 +23,7 @@ from sklearn_mhr._inputs import pcm_as_float
 from sklearn_mhr._skorch import inference
 from sklearn_mhr.windows import _Cuts, probabilities_result, window_grid, window_times
 
-__all__ = ["WindowStream"]
+__all__ = ["WindowStream", "predict_file"]
 
 
 class WindowStream:
@@ -150,3 +150,48 @@ class WindowStream:
 
     def _empty(self) -> list:
         return [(window_times(self.grid, [], [], [], []), [])]
+
+
+def predict_file(estimator, path, *, window=None, hop=None, tail: str = "end",
+                 block_duration: float = 60.0, progress=None) -> Bunch:
+    """Windows of an audio file of any length, read and resampled block by block.
+
+    Memory holds one block and one window, not the file: a 3-hour file
+    costs what a 10-minute one does (``benchmarks/long_recordings.py``).
+
+    Parameters
+    ----------
+    estimator : MHRAudioClassifier
+        Fitted.
+    path : str or os.PathLike
+        Audio file in any format libsndfile reads; channels are mixed down
+        and the samples resampled to the model's ``sample_rate``
+        (:func:`sklearn_mhr.io.blocks.read_blocks`).
+    window, hop, tail
+        As in :func:`sklearn_mhr.windows.predict_windows`.
+    block_duration : float, default=60.0
+        Seconds of the file read at a time.
+    progress : callable or None, default=None
+        Called as ``progress(seconds_done, seconds_total)`` after every block.
+
+    Returns
+    -------
+    windows : Bunch
+        As :func:`~sklearn_mhr.windows.predict_windows` returns for the whole file as one clip
+        (``clip`` is 0 throughout); equal to it to float32 rounding, away
+        from the file's first and last few milliseconds when the file is
+        resampled.
+    """
+    from sklearn_mhr.io.blocks import audio_length, read_blocks
+
+    stream = WindowStream(estimator, window=window, hop=hop, tail=tail)
+    total = audio_length(path, estimator.sample_rate)
+    parts = []
+    for block in read_blocks(path, sample_rate=estimator.sample_rate,
+                             block_duration=block_duration):
+        parts += stream.push_parts(block)
+        if progress is not None:
+            progress(stream.n_samples / stream.grid.sample_rate,
+                     total / stream.grid.sample_rate)
+    parts += stream.finish_parts()
+    return probabilities_result(estimator, parts, stream.grid)

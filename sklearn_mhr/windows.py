@@ -25,8 +25,9 @@ sees it), the clip zero-padded to one window with ``"pad"``, and none with
 Windows go through the network in batches (:mod:`sklearn_mhr._skorch.inference`),
 and each window is classified on its own: its probabilities equal those of
 ``predict_proba`` on the same samples cut out by hand (to float32 rounding,
-1e-5 is tested). :func:`predict_file` reads a file longer than memory block
-by block through a :class:`~sklearn_mhr.stream.WindowStream`.
+1e-5 is tested). :func:`~sklearn_mhr.stream.predict_file` reads a file longer than memory block
+by block through a :class:`~sklearn_mhr.stream.WindowStream`
+(:func:`sklearn_mhr.stream.predict_file`).
 """
 
 from __future__ import annotations
@@ -43,9 +44,8 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_mhr._inputs import as_clip_sequence, check_clip
 from sklearn_mhr._skorch import inference
 
-__all__ = ["DEFAULT_WINDOW", "TAILS", "TIME_KEYS", "WindowGrid", "cut_windows", "predict_file",
-           "predict_windows", "probabilities_result", "transform_windows", "window_grid",
-           "window_times"]
+__all__ = ["DEFAULT_WINDOW", "TAILS", "TIME_KEYS", "WindowGrid", "cut_windows", "predict_windows",
+           "probabilities_result", "transform_windows", "window_grid", "window_times"]
 
 #: what ``tail`` may be; the first is the default
 TAILS = ("end", "pad", "drop")
@@ -300,49 +300,3 @@ def transform_windows(estimator, X, *, window=None, hop=None, tail: str = "end")
     features = np.stack(rows) if rows else np.empty((0, width))
     return Bunch(**times, features=features.astype(dtype, copy=False),
                  sample_rate=grid.sample_rate)
-
-
-def predict_file(estimator, path, *, window=None, hop=None, tail: str = "end",
-                 block_duration: float = 60.0, progress=None) -> Bunch:
-    """Windows of an audio file of any length, read and resampled block by block.
-
-    Memory holds one block and one window, not the file: a 3-hour file
-    costs what a 10-minute one does (``benchmarks/long_recordings.py``).
-
-    Parameters
-    ----------
-    estimator : MHRAudioClassifier
-        Fitted.
-    path : str or os.PathLike
-        Audio file in any format libsndfile reads; channels are mixed down
-        and the samples resampled to the model's ``sample_rate``
-        (:func:`sklearn_mhr.io.blocks.read_blocks`).
-    window, hop, tail
-        As in :func:`predict_windows`.
-    block_duration : float, default=60.0
-        Seconds of the file read at a time.
-    progress : callable or None, default=None
-        Called as ``progress(seconds_done, seconds_total)`` after every block.
-
-    Returns
-    -------
-    windows : Bunch
-        As :func:`predict_windows` returns for the whole file as one clip
-        (``clip`` is 0 throughout); equal to it to float32 rounding, away
-        from the file's first and last few milliseconds when the file is
-        resampled.
-    """
-    from sklearn_mhr.io.blocks import audio_length, read_blocks
-    from sklearn_mhr.stream import WindowStream
-
-    stream = WindowStream(estimator, window=window, hop=hop, tail=tail)
-    total = audio_length(path, estimator.sample_rate)
-    parts = []
-    for block in read_blocks(path, sample_rate=estimator.sample_rate,
-                             block_duration=block_duration):
-        parts += stream.push_parts(block)
-        if progress is not None:
-            progress(stream.n_samples / stream.grid.sample_rate,
-                     total / stream.grid.sample_rate)
-    parts += stream.finish_parts()
-    return probabilities_result(estimator, parts, stream.grid)

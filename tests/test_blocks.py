@@ -88,7 +88,7 @@ def test_errors_name_the_file(tmp_path):
 _CHILD = textwrap.dedent("""
     import resource, sys
     from sklearn_mhr import persistence
-    from sklearn_mhr.windows import predict_file
+    from sklearn_mhr.stream import predict_file
     model = persistence.load(sys.argv[1])
     windows = predict_file(model, sys.argv[2], window=1.0, hop=1.0, block_duration=10.0)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(windows.start))

@@ -10,7 +10,8 @@ from tasks import TINY_PARAMS, noise_task
 
 from sklearn_mhr import MHRAudioClassifier
 from sklearn_mhr.io import read_audio
-from sklearn_mhr.windows import WindowGrid, predict_file, predict_windows, window_grid
+from sklearn_mhr.stream import predict_file
+from sklearn_mhr.windows import WindowGrid, predict_windows, window_grid
 
 
 def _fit(sample_rate=8000, n_samples=4000):
