@@ -43,12 +43,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_mhr._inputs import as_clip_sequence, check_clip
 from sklearn_mhr._skorch import inference
+from sklearn_mhr._window_tails import TAILS
 
 __all__ = ["DEFAULT_WINDOW", "TAILS", "TIME_KEYS", "WindowGrid", "cut_windows", "predict_windows",
            "probabilities_result", "transform_windows", "window_grid", "window_times"]
 
-#: what ``tail`` may be; the first is the default
-TAILS = ("end", "pad", "drop")
 #: window in seconds of a model saved before models recorded their training clips' length
 DEFAULT_WINDOW = 1.0
 #: largest denominator kept when a hop in seconds is read as a fraction (1/3 s stays 1/3)
@@ -201,14 +200,16 @@ def window_times(grid: WindowGrid, clip, starts, stops, lengths) -> dict:
                 start=starts / grid.sample_rate, end=ends / grid.sample_rate)
 
 
-def cut_windows(estimator, X, grid: WindowGrid, fn, chunk: int | None = None):
-    """``fn`` applied to every window of every clip of ``X``, in batches.
+def cut_windows(estimator, clips, grid: WindowGrid, fn, chunk: int | None = None):
+    """``fn`` applied to every window of every clip, in batches.
+
+    ``clips`` is a sequence as :func:`~sklearn_mhr._inputs.as_clip_sequence`
+    returns it (each clip is checked as it is read).
 
     Yields ``(times, outputs)`` for successive groups of windows, in clip
     order then time order: ``times`` as in :func:`predict_windows` (without
     the outputs), ``outputs`` one per window.
     """
-    clips, _ = as_clip_sequence(X)
     chunk = chunk or estimator.batch_size * 8
     cuts, index, lengths = _Cuts(), [], []
     for i in range(len(clips)):
@@ -275,7 +276,8 @@ def predict_windows(estimator, X, *, window=None, hop=None, tail: str = "end") -
     [0.0, 0.125, 0.25, 0.0, 0.125, 0.25]
     """
     grid = window_grid(estimator, window, hop, tail)
-    parts = list(cut_windows(estimator, X, grid, inference.logits))
+    clips, _ = as_clip_sequence(X)
+    parts = list(cut_windows(estimator, clips, grid, inference.logits))
     return probabilities_result(estimator, parts, grid)
 
 
@@ -292,8 +294,8 @@ def transform_windows(estimator, X, *, window=None, hop=None, tail: str = "end")
         float32 for float32 input and float64 otherwise, and ``sample_rate``.
     """
     grid = window_grid(estimator, window, hop, tail)
-    _, dtype = as_clip_sequence(X)
-    parts = list(cut_windows(estimator, X, grid, inference.pooled_features))
+    clips, dtype = as_clip_sequence(X)
+    parts = list(cut_windows(estimator, clips, grid, inference.pooled_features))
     times = {key: np.concatenate([t[key] for t, _ in parts]) for key in TIME_KEYS}
     rows = [row for _, outputs in parts for row in outputs]
     width = 2 * estimator.centre_frequencies_.shape[0]

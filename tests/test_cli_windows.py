@@ -95,3 +95,14 @@ def test_plot_timeline(work, capsys, tmp_path):
                                                           "timeline-stereo.png"]
     assert main(["plot", "--model", str(model), "--kind", "timeline"]) == 1
     assert "--kind timeline draws audio files" in capsys.readouterr().err
+
+
+def test_the_parser_with_the_window_options_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from sklearn_mhr.cli import build_parser; "
+            "args = build_parser().parse_args(['predict', '--model', 'm', '--window', '1', "
+            "'--tail', 'pad', 'a.wav']); print(args.tail, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["pad", "False"]

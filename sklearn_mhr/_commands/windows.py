@@ -23,7 +23,7 @@ FORMATS = ("csv", "json")
 
 def add_arguments(parser, positive_float, positive_int) -> None:
     """The window options of ``predict``."""
-    from sklearn_mhr.windows import TAILS
+    from sklearn_mhr._window_tails import TAILS
 
     group = parser.add_argument_group(
         "windows", "a row for every window of every file instead of one line per file; files "
