@@ -107,7 +107,7 @@ def main(argv=None) -> int:
             est = default_model(rate)
             path = tmp / f"long-{rate}.wav"
             write_noise(path, args.minutes, rate)
-            predict_file(est, path, window=None, hop=None, block_duration=1.0)  # warm-up
+            est.predict_windows([np.zeros(4 * rate, dtype=np.float32)])  # warm-up
             start = time.perf_counter()
             windows = predict_file(est, path)
             elapsed = time.perf_counter() - start
