@@ -101,8 +101,10 @@ class WindowGrid:
         n_whole = self.n_whole(n_samples)
         k = np.arange(n_whole, dtype=np.int64)
         p, q = self.hop.numerator, self.hop.denominator
-        starts = (2 * k * p + q) // (2 * q) if p < 2**40 else np.array(
-            [self.start(int(i)) for i in k], dtype=np.int64)
+        if 2 * (n_whole * p + q) < 2**63:  # int64 holds the products: vectorised
+            starts = (2 * k * p + q) // (2 * q)
+        else:
+            starts = np.array([self.start(int(i)) for i in k], dtype=np.int64)
         stops = starts + self.window
         last = self.tail_window(n_samples, n_whole)
         if last is not None:

@@ -190,3 +190,10 @@ def test_files_of_any_rate_and_channels(model, tmp_path, file_rate, channels, su
     assert w.end[-1] == pytest.approx(2.3, abs=1 / 8000)
     assert seen[-1] == (pytest.approx(w.end[-1]), pytest.approx(w.end[-1]))
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_starts_are_exact_when_the_products_pass_int64():
+    hop = Fraction(2**61 + 1, 2**20)  # about 2**41 samples: 2 * k * numerator passes 2**63
+    grid = WindowGrid(1, hop, "drop", 8000)
+    starts, _ = grid.bounds(int(hop * 5) + 2)
+    assert starts.tolist() == [int(k * hop + Fraction(1, 2)) for k in range(6)]
