@@ -177,10 +177,11 @@ def predict_file(estimator, path, *, window=None, hop=None, tail: str = "end",
     Returns
     -------
     windows : Bunch
-        As :func:`~sklearn_mhr.windows.predict_windows` returns for the whole file as one clip
-        (``clip`` is 0 throughout); equal to it to float32 rounding, away
-        from the file's first and last few milliseconds when the file is
-        resampled.
+        As :func:`~sklearn_mhr.windows.predict_windows` returns for the
+        file read whole (``read_audio(path, sample_rate=...)``) as one clip:
+        ``clip`` is 0 throughout, times are equal, probabilities equal to
+        float32 rounding (block-wise resampling gives the whole file's
+        samples, at its ends too).
     """
     from sklearn_mhr.io.blocks import audio_length, read_blocks
 
