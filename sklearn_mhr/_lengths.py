@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["SampleLengths", "sample_lengths"]
+import numpy as np
+
+__all__ = ["SampleLengths", "clip_samples", "sample_lengths"]
 
 
 class SampleLengths(NamedTuple):
@@ -29,3 +31,37 @@ def sample_lengths(sample_rate, window_duration, hop_duration, kernel_duration) 
     return SampleLengths(round(window_duration * sample_rate),
                          max(1, round(hop_duration * sample_rate)),
                          round(kernel_duration * sample_rate) | 1)
+
+
+def clip_samples(clips, sample_rate, random_crop=None) -> int:
+    """Length in samples of the clips a model trains on: the default window of a recording.
+
+    Parameters
+    ----------
+    clips : sequence
+        The training clips: a 2-D array, a list of 1-D arrays, or a lazy
+        sequence (an ``AudioSequence`` or any indexable).
+    sample_rate : float
+        The estimator's rate, in Hz.
+    random_crop : float or None
+        The estimator's ``random_crop``: when set, the network trains on
+        segments of this many seconds, whatever the clips' length.
+
+    Returns
+    -------
+    int
+        ``random_crop`` in samples when set; otherwise the median clip length
+        (a lazy sequence's common ``duration`` when it has one, else the
+        median of ``durations``, else the length of its first clip, decoded
+        once).
+    """
+    if random_crop is not None:
+        return max(1, round(random_crop * sample_rate))
+    if isinstance(clips, np.ndarray) and clips.ndim == 2:
+        return int(clips.shape[1])
+    if isinstance(clips, (list, tuple)):
+        return int(np.median([len(clip) for clip in clips]))
+    durations = getattr(clips, "durations", None)
+    if durations is not None and len(durations):
+        return max(1, round(float(np.median(durations)) * sample_rate))
+    return len(clips[0])

@@ -18,6 +18,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_mhr._numbers import is_number
+from sklearn_mhr._skorch.inference import run
 
 __all__ = ["accuracy_by_group", "class_relevance", "clip_maps", "filter_table",
            "frequency_response", "group_scores", "half_power_bandwidths", "training_history"]
@@ -150,7 +151,7 @@ def clip_maps(estimator, X) -> list[Bunch]:
                       proba=p.cpu().numpy(), head_bands=bands)
                 for i, (m, r, p) in enumerate(zip(tf_map, weighted, proba))]
 
-    outputs, _ = estimator._run(X, stages)
+    outputs, _ = run(estimator, X, stages)
     return outputs
 
 
@@ -217,7 +218,7 @@ def class_relevance(estimator, X, y, *, n_time_bins: int = 20) -> Bunch:
         return [(w.mean(-1).double().cpu().numpy(), _time_profile(w, bands, n_time_bins))
                 for w in weights]
 
-    outputs, _ = estimator._run(X, summary)
+    outputs, _ = run(estimator, X, summary)
     if len(outputs) != len(y):
         raise ValueError(f"X has {len(outputs)} clips but y has {len(y)} labels")
     index = np.searchsorted(classes, y)  # classes_ is sorted, as np.unique sorts

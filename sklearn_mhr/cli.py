@@ -221,12 +221,17 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser(
         "predict", help="label audio files with a saved model",
         description="Print one line per file: path, predicted label and its probability "
-                    "(tab-separated), or one JSON object per line with --json.")
+                    "(tab-separated), or one JSON object per line with --json. With --window "
+                    "and/or --hop, one row per window of each file instead (CSV or JSON "
+                    "lines), files read block by block whatever their length.")
     predict.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
     predict.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, ...)")
     predict.add_argument("--duration", type=_positive_float, default=None, metavar="SECONDS",
                          help="pad or crop to this length (default: the model's training length)")
     predict.add_argument("--json", action="store_true", help="print JSON lines instead")
+    from sklearn_mhr._commands import windows as predict_windows
+
+    predict_windows.add_arguments(predict, _positive_float, _positive_int)
     predict.set_defaults(module="predict")
 
     tune = commands.add_parser(
@@ -273,7 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "filters: centres and responses; history: training curves; clip: each "
                     "stage of the network for one clip per label; relevance: mean head weight "
                     "per filter and class; confusion: confusion matrices (per device for "
-                    "DCASE2020). Clips come from audio files, from the test side of a corpus "
+                    "DCASE2020); timeline (only with --kind timeline): class probabilities "
+                    "over time of each audio file, window by window, for long recordings. "
+                    "Clips come from audio files, from the test side of a corpus "
                     "(--dataset/--root), or, for a model written by sklearn-mhr demo, from the "
                     "demo's held-out clips.")
     plot.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
@@ -306,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
                            "length)")
     plot.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                       help="processes decoding the corpus (default: 1)")
+    plot.add_argument("--window", type=_positive_float, default=None, metavar="SECONDS",
+                      help="timeline: window length (default: the model's training clips' "
+                           "length)")
+    plot.add_argument("--hop", type=_positive_float, default=None, metavar="SECONDS",
+                      help="timeline: seconds between windows (default: half the window)")
     plot.set_defaults(module="plot")
 
     from sklearn_mhr._export_formats import FORMATS as EXPORT_FORMATS

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
+from sklearn.utils.validation import _check_feature_names, _check_n_features
 
 from sklearn_mhr import analysis
 from sklearn_mhr._inputs import as_clip_sequence, check_partial_fit_classes, check_targets
+from sklearn_mhr._lengths import clip_samples
 from sklearn_mhr._params import check_params
 from sklearn_mhr._skorch import (
     ClipDataset,
-    apply_in_batches,
     base_seed,
     can_continue,
     continue_net,
     fitted_attributes,
     forget_fit_state,
+    inference,
     raise_if_interrupted,
     resolve_device,
     restart_learning_rates,
@@ -231,6 +231,11 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         front end).
     initial_centre_frequencies_ : ndarray of shape (n_filters,)
         Centre frequencies in Hz before training.
+    clip_samples_ : int
+        Length in samples of the training clips (their median; the crop
+        length with ``random_crop``): the default window of
+        :meth:`predict_windows`. Absent from models saved before it was
+        recorded.
 
     Examples
     --------
@@ -371,7 +376,9 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 self.net_.partial_fit(use_spectra(self, train_set, valid_set), None,
                                       epochs=epochs)
         forget_fit_state(self.net_)
-        vars(self).update(fitted_attributes(self.net_.module_))
+        vars(self).update(fitted_attributes(
+            self, self.net_, self.classes_,
+            clip_samples(clips, self.sample_rate, self.random_crop)))
         raise_if_interrupted(self.net_)
         return self
 
@@ -418,18 +425,14 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             # still follow the epochs run so far)
             restart_learning_rates(self)
             self.net_.partial_fit(ClipDataset(clips, y_idx, np.arange(len(clips))), None, epochs=1)
-        vars(self).update(fitted_attributes(self.net_.module_))
+        length = getattr(self, "clip_samples_", None)  # the first call's clips set it
+        if length is None:
+            length = clip_samples(clips, self.sample_rate, self.random_crop)
+        vars(self).update(fitted_attributes(self, self.net_, self.classes_, length))
         raise_if_interrupted(self.net_)
         return self
 
     # ------------------------------------------------------------ inference
-    def _run(self, X, fn):
-        """Apply ``fn(module, waveforms)`` to every clip; outputs in input order."""
-        check_is_fitted(self)
-        clips, dtype = self._check_X(X, reset=False)
-        return apply_in_batches(self.net_.module_, clips, fn, self.batch_size,
-                                self.n_threads), dtype
-
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities.
 
@@ -442,11 +445,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         proba : ndarray of shape (n_clips, n_classes), float64
             Columns follow ``classes_``; rows sum to one.
         """
-        outputs, _ = self._run(X, lambda m, w: m(w).double().cpu().numpy())
-        logits = np.stack(outputs)
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        return proba / proba.sum(axis=1, keepdims=True)
+        outputs, _ = inference.run(self, X, inference.logits)
+        return inference.probabilities(np.stack(outputs))
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels, taken from ``classes_``."""
@@ -466,12 +466,59 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             Per-filter means over time, then per-filter standard deviations;
             float32 for float32 input, float64 otherwise.
         """
-        def pool(module, waves):
-            rep = module.representation(waves)[0]
-            return torch.cat([rep.mean(-1), rep.std(-1, correction=0)], dim=1).cpu().numpy()
-
-        outputs, dtype = self._run(X, pool)
+        outputs, dtype = inference.run(self, X, inference.pooled_features)
         return np.stack(outputs).astype(dtype, copy=False)
+
+    def predict_windows(self, X, *, window=None, hop=None, tail="end"):
+        """Class probabilities and labels of every window of ``window`` s every ``hop`` s.
+
+        See :func:`sklearn_mhr.windows.predict_windows`: windows go through
+        the network in batches, their times come from integer sample offsets,
+        and ``tail`` says what happens to the samples after the last whole
+        window (``"end"``: a last window aligned to the clip's end).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_clips, n_samples), or sequence of 1-D arrays
+        window : float or None, default=None
+            Seconds; None is the training clips' length (``clip_samples_``).
+        hop : float or None, default=None
+            Seconds; None is half the window.
+        tail : {"end", "pad", "drop"}, default="end"
+
+        Returns
+        -------
+        windows : Bunch
+            ``clip``, ``start``, ``end`` (seconds), ``start_sample``,
+            ``end_sample``, ``proba`` (n_windows, n_classes) and ``label``,
+            one entry per window; ``classes`` and ``sample_rate``.
+        """
+        from sklearn_mhr.windows import predict_windows
+
+        return predict_windows(self, X, window=window, hop=hop, tail=tail)
+
+    def transform_windows(self, X, *, window=None, hop=None, tail="end"):
+        """The ``transform`` features of every window; see :meth:`predict_windows`.
+
+        Returns
+        -------
+        windows : Bunch
+            ``clip``, ``start``, ``end``, ``start_sample``, ``end_sample`` and
+            ``features`` (n_windows, 2 * n_filters).
+        """
+        from sklearn_mhr.windows import transform_windows
+
+        return transform_windows(self, X, window=window, hop=hop, tail=tail)
+
+    def stream(self, *, window=None, hop=None, tail="end"):
+        """A :class:`~sklearn_mhr.stream.WindowStream`: chunks in, the windows they complete out.
+
+        Its windows equal :meth:`predict_windows` of the whole recording,
+        whatever the chunk sizes.
+        """
+        from sklearn_mhr.stream import WindowStream
+
+        return WindowStream(self, window=window, hop=hop, tail=tail)
 
     def relevance_maps(self, X) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Unpooled relevance-weighted maps and head weights, one pair per clip.

@@ -126,6 +126,26 @@ def _history_from_json(meta: dict, path: Path):
     return History([{**record, "batches": []} for record in records])
 
 
+def _fitted_to_json(attributes: dict) -> dict:
+    """The fitted attributes that describe the network, as JSON values (``meta.json``)."""
+    fitted = {name: int(attributes[name])
+              for name in ("win_length_", "hop_length_", "kernel_size_", "clip_samples_")
+              if name in attributes}
+    fitted["head_bands_"] = [[int(a), int(b)] for a, b in attributes["head_bands_"]]
+    for name in ("centre_frequencies_", "initial_centre_frequencies_"):
+        fitted[name] = np.asarray(attributes[name], float).tolist()
+    return fitted
+
+
+def _clip_samples_from_json(fitted: dict, path: Path) -> int | None:
+    """The saved length of the training clips; None for a model saved before it was kept."""
+    value = fitted.get("clip_samples_")
+    if value is not None and not (is_int(value) and value >= 1):
+        raise ValueError(f"'{path}': fitted clip_samples_ must be a positive integer, got "
+                         f"{value!r}; save the model again")
+    return value
+
+
 def _write_json(path: Path, obj: dict) -> None:
     path.write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
@@ -311,6 +331,7 @@ def save(estimator, path, *, metadata: dict | None = None) -> Path:
     from sklearn.utils.validation import check_is_fitted
 
     from sklearn_mhr import __version__
+    from sklearn_mhr._skorch import fitted_attributes
     from sklearn_mhr.estimator import MHRAudioClassifier
 
     if not isinstance(estimator, MHRAudioClassifier):
@@ -324,15 +345,8 @@ def save(estimator, path, *, metadata: dict | None = None) -> Path:
 
     params = _params_to_json(estimator)
     classes = _classes_to_json(np.asarray(estimator.classes_))
-    fitted = {
-        "win_length_": int(estimator.win_length_),
-        "hop_length_": int(estimator.hop_length_),
-        "kernel_size_": int(estimator.kernel_size_),
-        "head_bands_": [[int(a), int(b)] for a, b in estimator.head_bands_],
-        "centre_frequencies_": np.asarray(estimator.centre_frequencies_, float).tolist(),
-        "initial_centre_frequencies_": np.asarray(
-            estimator.initial_centre_frequencies_, float).tolist(),
-    }
+    fitted = _fitted_to_json(fitted_attributes(
+        estimator, estimator.net_, estimator.classes_, getattr(estimator, "clip_samples_", None)))
     if hasattr(estimator, "n_features_in_"):
         fitted["n_features_in_"] = int(estimator.n_features_in_)
     state = {k: v.detach().cpu().clone() for k, v in estimator.net_.module_.state_dict().items()}
@@ -561,6 +575,8 @@ def load(path, *, device: str | None = None):
     _check_manifest(root, meta, contents)
     if "n_features_in_" in fitted:
         estimator.n_features_in_ = int(fitted["n_features_in_"])
-    vars(estimator).update(fitted_attributes(module))
+    vars(estimator).update(fitted_attributes(
+        estimator, estimator.net_, classes,
+        _clip_samples_from_json(fitted, root / "meta.json")))
     estimator.net_.history = _history_from_json(meta, root / "meta.json")
     return estimator

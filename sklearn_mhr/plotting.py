@@ -12,7 +12,8 @@ import numpy as np
 
 from sklearn_mhr import analysis
 
-__all__ = ["plot_class_relevance", "plot_clip", "plot_confusion", "plot_filters", "plot_history"]
+__all__ = ["plot_class_relevance", "plot_clip", "plot_confusion", "plot_filters", "plot_history",
+           "plot_timeline"]
 
 #: floor of the response plots, in dB below the strongest filter
 RESPONSE_FLOOR_DB = -60.0
@@ -250,4 +251,53 @@ def plot_confusion(estimator, X, y, *, groups=None, normalize="true", fig=None):
         ax.set_title(f"{name}: accuracy {accuracy:.3f} ({mask.sum()} clips)", fontsize="medium")
     for ax in axes[len(panels):]:
         ax.set_visible(False)
+    return fig
+
+
+def plot_timeline(windows, *, title=None, fig=None):
+    """Class probabilities over time of one recording, and the label of every moment.
+
+    Parameters
+    ----------
+    windows : Bunch
+        What :func:`sklearn_mhr.windows.predict_windows` (for one clip) or
+        :func:`sklearn_mhr.windows.predict_file` returns.
+    title : str, optional
+        Figure title (the file's name, say).
+    fig : matplotlib Figure, optional
+        Figure to draw into (cleared); a new one by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Above, each class's probability at the centre of every window; below,
+        a strip coloured by the predicted label, each window's colour from its
+        centre to the next window's.
+    """
+    if len(np.unique(windows.clip)) > 1:
+        raise ValueError("plot_timeline draws one recording; select one clip's windows")
+    fig, (top, strip) = _figure(fig, 2, size=(10, 4), sharex=True,
+                                gridspec_kw={"height_ratios": [4, 1]})
+    classes = [str(c) for c in windows.classes]
+    colours = _pyplot().get_cmap("tab10" if len(classes) <= 10 else "tab20")
+    centres = (np.asarray(windows.start) + np.asarray(windows.end)) / 2
+    unit, scale = ("min", 60.0) if centres.size and centres[-1] > 600 else ("s", 1.0)
+    for k, name in enumerate(classes):
+        top.plot(centres / scale, windows.proba[:, k], color=colours(k % colours.N), lw=1.2,
+                 label=name)
+    top.set_ylim(0, 1)
+    top.set_ylabel("probability")
+    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
+    if centres.size:
+        edges = np.append(centres, windows.end[-1]) / scale
+        edges[0] = windows.start[0] / scale
+        index = np.searchsorted(np.asarray(windows.classes), windows.label)
+        for k in range(len(classes)):
+            spans = [(edges[i], edges[i + 1] - edges[i]) for i in np.flatnonzero(index == k)]
+            strip.broken_barh(spans, (0, 1), color=colours(k % colours.N))
+    strip.set_yticks([])
+    strip.set_ylabel("label")
+    strip.set_xlabel(f"time ({unit})")
+    if title:
+        fig.suptitle(title)
     return fig

@@ -114,3 +114,18 @@ def test_reading_audio_does_not_load_torch():
             "print(sorted(m for m in ('torch', 'skorch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_inference_outside_the_estimator_goes_through_the_skorch_glues_one_path():
+    # analysis, windows and streams reach the network through _skorch.inference only
+    users = ("sklearn_mhr.analysis", "sklearn_mhr.windows", "sklearn_mhr.stream")
+    allowed = ("sklearn_mhr._skorch.inference",)
+    bad = [(n, i) for n, i in _offenders(users, ("sklearn_mhr._skorch",))
+           if i != "sklearn_mhr._skorch" and not _within(i, allowed)]
+    assert bad == []
+    private_runs = sorted(
+        name for name, path in MODULES.items()
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Attribute) and node.attr == "_run"
+        and isinstance(node.value, ast.Name) and node.value.id == "estimator")
+    assert private_runs == []

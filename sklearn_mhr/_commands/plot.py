@@ -10,7 +10,9 @@ import numpy as np
 __all__ = ["KINDS", "FORMATS", "run"]
 
 #: what ``--kind`` draws, each by a function of :mod:`sklearn_mhr.plotting`
-KINDS = ("filters", "history", "clip", "relevance", "confusion")
+KINDS = ("filters", "history", "clip", "relevance", "confusion", "timeline")
+#: the kinds drawn only when asked for (``--kind``), not by default
+_ON_REQUEST = ("timeline",)
 #: the kinds that need clips, and those that need their labels
 _NEED_CLIPS = ("clip", "relevance", "confusion")
 _NEED_LABELS = ("confusion",)
@@ -90,12 +92,16 @@ def run(args) -> int:
 
     from sklearn_mhr import persistence, plotting
 
-    kinds = list(dict.fromkeys(args.kind or KINDS))
+    kinds = list(dict.fromkeys(args.kind or [k for k in KINDS if k not in _ON_REQUEST]))
+    if "timeline" in kinds and not args.files:
+        raise ValueError("--kind timeline draws audio files: pass one or more files")
     n_clip_figures = 0
     if "clip" in kinds:
         n_clip_figures = min(args.max_clips, len(args.files)) if args.files else args.max_clips
+    if "timeline" in kinds:
+        n_clip_figures += len(args.files)
     folder, single = _outputs(args.out, args.format,
-                              n_clip_figures + sum(k != "clip" for k in kinds))
+                              n_clip_figures + sum(k not in ("clip", "timeline") for k in kinds))
     fmt = single.suffix.lstrip(".").lower() if single else (args.format or "png")
     trained = persistence.read_metadata(args.model).get("metadata", {})
     estimator = persistence.load(args.model)
@@ -137,6 +143,14 @@ def run(args) -> int:
             print(f"Averaging relevance weights over {len(X)} clips ...", flush=True)
             by = labels if labels is not None else estimator.predict(X)
             write(plotting.plot_class_relevance(estimator, X, by), "relevance")
+        elif kind == "timeline":
+            from sklearn_mhr.stream import predict_file
+
+            for path in args.files:
+                print(f"Labelling every window of {path} ...", flush=True)
+                windows = predict_file(estimator, path, window=args.window, hop=args.hop)
+                write(plotting.plot_timeline(windows, title=Path(path).name),
+                      f"timeline-{_safe(Path(path).stem)}")
         elif kind == "confusion":
             print(f"Predicting {len(X)} clips ...", flush=True)
             write(plotting.plot_confusion(estimator, X, labels, groups=groups), "confusion")

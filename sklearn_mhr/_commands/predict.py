@@ -13,7 +13,13 @@ __all__ = ["run"]
 def run(args) -> int:
     """Read every file, then print one line per file; return the exit code."""
     from sklearn_mhr import persistence
+    from sklearn_mhr._commands import windows
     from sklearn_mhr.io import read_audio
+
+    if windows.wanted(args):
+        return windows.run(args)
+    if args.top is not None or args.format != "csv" or args.tail != "end":
+        raise ValueError("--format, --top and --tail apply to windows: pass --window and/or --hop")
 
     trained = persistence.read_metadata(args.model).get("metadata", {})
     duration = args.duration if args.duration is not None else trained.get("duration")

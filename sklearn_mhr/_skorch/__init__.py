@@ -1,7 +1,8 @@
 """The skorch glue of :class:`~sklearn_mhr.MHRAudioClassifier`.
 
 ``clips``: the torch Dataset of clips, the collate functions and inference
-batching; ``net``: the NeuralNet subclass, the optimizers and the cosine
+batching; ``inference``: the one way in for inference (predict, transform,
+analysis, windows and streams); ``net``: the NeuralNet subclass, the optimizers and the cosine
 schedule; ``build``: the one way to build a net from the estimator's
 parameters; ``threads``: torch's thread count for a block.
 """

@@ -152,11 +152,9 @@ def start_net(est, classes, device: str, valid_set=None, checkpoint=None) -> Non
     checkpoint : TrainingCheckpoint, optional
         Writes a checkpoint after every epoch.
     """
-    est.win_length_, est.hop_length_, est.kernel_size_ = sample_lengths(
-        est.sample_rate, est.window_duration, est.hop_duration, est.kernel_duration)
-    est.classes_ = classes
-    est.net_ = _build_net(est, len(classes), device, valid_set, checkpoint)
-    est.net_.initialize()
+    net = _build_net(est, len(classes), device, valid_set, checkpoint)
+    net.initialize()
+    vars(est).update(fitted_attributes(est, net, classes))
 
 
 def continue_net(est, device: str, valid_set=None, checkpoint=None) -> None:
@@ -217,10 +215,43 @@ def restart_learning_rates(est) -> None:
         dict(est.net_.callbacks_)["lr_schedule"].max_epochs = est.max_epochs
 
 
-def fitted_attributes(module: MHRNet) -> dict:
-    """The estimator's attributes read from its trained network."""
-    return dict(
+def fitted_attributes(est, net, classes, clip_samples=None) -> dict:
+    """Every attribute a fitted estimator gets, from its parameters and its net.
+
+    The one place where fitted state is made: :func:`start_net`, the
+    estimator's ``fit`` and ``partial_fit``, and ``persistence.load`` all set
+    what this returns (``n_features_in_`` aside, which scikit-learn's own
+    check sets).
+
+    Parameters
+    ----------
+    est : MHRAudioClassifier
+        Its parameters give the lengths in samples.
+    net : MixupNet
+        Initialised; its module gives the head bands and centre frequencies.
+    classes : ndarray of shape (n_classes,)
+        Class labels, sorted.
+    clip_samples : int, optional
+        Length in samples of the training clips (:func:`~sklearn_mhr._lengths.clip_samples`);
+        left out when unknown (a model saved before it was recorded).
+
+    Returns
+    -------
+    attributes : dict
+        ``net_``, ``classes_``, ``win_length_``, ``hop_length_``,
+        ``kernel_size_``, ``head_bands_``, ``centre_frequencies_``,
+        ``initial_centre_frequencies_`` and, when known, ``clip_samples_``.
+    """
+    lengths = sample_lengths(est.sample_rate, est.window_duration, est.hop_duration,
+                             est.kernel_duration)
+    module = net.module_
+    attributes = dict(
+        net_=net, classes_=classes, win_length_=lengths.win_length,
+        hop_length_=lengths.hop_length, kernel_size_=lengths.kernel_size,
         head_bands_=list(module.relevance.edges) if module.relevance is not None else [],
         centre_frequencies_=module.front_end.centre_frequencies(),
         initial_centre_frequencies_=module.front_end.initial_centre_frequencies(),
     )
+    if clip_samples is not None:
+        attributes["clip_samples_"] = int(clip_samples)
+    return attributes
