@@ -82,11 +82,21 @@ def _add_corpus_arguments(command, *, side: str) -> None:
         command.add_argument("--test-fold", type=int, default=None, metavar="K",
                              help="UrbanSound8K fold held out for testing, not trained on "
                                   f"(default: {DEFAULT_TEST_FOLD})")
-    command.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
-                         help="folder corpus: groups held out for testing, a clip's group being "
-                              "its file name up to the first underscore (default: every clip" +
-                              ("; for evaluate, the groups the model was trained without)"
-                               if evaluating else ")"))
+    if evaluating:
+        groups = command.add_mutually_exclusive_group()
+        groups.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
+                            help="folder corpus: the groups to test on, a clip's group being "
+                                 "its file name up to the first underscore (default: the test "
+                                 "groups saved with a model trained on a folder, else every "
+                                 "clip)")
+        groups.add_argument("--all-groups", action="store_true",
+                            help="folder corpus: test on every clip, whatever test groups the "
+                                 "model saved (e.g. for a folder of new speakers)")
+    else:
+        command.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
+                             help="folder corpus: groups held out for testing, a clip's group "
+                                  "being its file name up to the first underscore (default: "
+                                  "every clip)")
     if evaluating:
         command.add_argument("--duration", type=_positive_float, default=None,
                              metavar="SECONDS",
@@ -295,9 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--test-fold", type=int, default=None, metavar="K",
                       help="UrbanSound8K fold to draw (default: the one the model was trained "
                            "without)")
-    plot.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
-                      help="folder corpus: the groups to draw (default: the groups the model "
-                           "was trained without, else every clip)")
+    groups = plot.add_mutually_exclusive_group()
+    groups.add_argument("--test-groups", type=_groups, default=None, metavar="G1,G2",
+                        help="folder corpus: the groups to draw (default: the test groups "
+                             "saved with a model trained on a folder, else every clip)")
+    groups.add_argument("--all-groups", action="store_true",
+                        help="folder corpus: draw from every clip, whatever test groups the "
+                             "model saved")
     plot.add_argument("--extensions", type=_extensions, default=None, metavar=".EXT,.EXT",
                       help="folder corpus: file suffixes to read (default: those the model was "
                            "trained on, else the loader's)")

@@ -150,6 +150,18 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
                                  "--out", "model_grouped", "--test-groups", "bob", *TINY]),
         "evaluate grouped": ("train grouped", ["evaluate", "--model", "model_grouped", "--json",
                                                "--dataset", "folder", "--root", "grouped"]),
+        "evaluate grouped on another folder": ("train grouped", [
+            "evaluate", "--model", "model_grouped", "--dataset", "folder", "--root", "folder"]),
+        "evaluate grouped on every clip": ("train grouped", [
+            "evaluate", "--model", "model_grouped", "--json", "--dataset", "folder",
+            "--root", "folder", "--all-groups"]),
+        "evaluate grouped on every group": ("train grouped", [
+            "evaluate", "--model", "model_grouped", "--dataset", "folder", "--root", "grouped",
+            "--test-groups", "ann,bob,cy"]),
+        "plot grouped on every clip": ("train grouped", [
+            "plot", "--model", "model_grouped", "--dataset", "folder", "--root", "folder",
+            "--all-groups", "--kind", "confusion", "--out", "grouped_confusion.png",
+            "--dpi", "40"]),
         "train aiff": (None, ["train", "--dataset", "folder", "--root", "aiff",
                               "--out", "model_aiff", "--extensions", ".AIFF,.aif", *TINY]),
         "evaluate aiff": ("train aiff", ["evaluate", "--model", "model_aiff", "--json",
@@ -305,6 +317,27 @@ def test_folder_groups_held_out_in_train_and_evaluate(done, work):
     result = done("evaluate grouped")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["n_clips"] == 6  # bob's clips: the held-out group
+
+
+def test_evaluate_and_plot_a_grouped_model_on_another_folder(done, work):
+    # the groups saved with the model are a default: the error names the way out
+    line = error_line(done("evaluate grouped on another folder"), "evaluate")
+    assert "no clip is in test group(s) ['bob']" in line and "--all-groups" in line
+    assert "train" not in line.split("error: ", 1)[1]
+    result = done("evaluate grouped on every clip")
+    assert result.returncode == 0, result.stderr
+    n_folder_clips = sum(1 for f in (work / "folder").glob("*/*") if f.is_file())
+    assert json.loads(result.stdout)["n_clips"] == n_folder_clips
+    result = done("plot grouped on every clip")
+    assert result.returncode == 0, result.stderr
+    assert (work / "grouped_confusion.png").stat().st_size > 0
+
+
+def test_evaluate_on_every_group_of_a_folder_speaks_of_testing_only(done):
+    result = done("evaluate grouped on every group")
+    assert result.returncode == 0, result.stderr
+    assert "12 clips" in result.stdout and "test group(s) ann, bob, cy" in result.stdout
+    assert "train" not in (result.stdout + result.stderr).lower()
 
 
 def test_evaluate_fold_not_in_corpus(done):

@@ -19,6 +19,9 @@ def test_part(args, trained: dict, sample_rate: int):
     Options left unset take what the model was trained with: the fold or
     groups it was trained without, the file suffixes it read and its clip
     length (the last three when it was trained on the same corpus layout).
+    ``args.all_groups`` (``--all-groups``) turns the remembered groups off, so
+    that every clip of a folder counts, as for a model trained on another
+    folder.
     """
     from sklearn_mhr.datasets import protocols
 
@@ -26,16 +29,30 @@ def test_part(args, trained: dict, sample_rate: int):
     test_fold = args.test_fold
     if test_fold is None and args.dataset == "urbansound8k" and trained.get("test_fold"):
         test_fold = trained["test_fold"]
+    all_groups = getattr(args, "all_groups", False)
+    if all_groups and args.dataset != "folder":
+        raise ValueError(f"--all-groups is for the folder layout; {args.dataset} has no groups")
     test_groups, extensions = args.test_groups, args.extensions
+    remembered = None
     if args.dataset == "folder" and same_layout:
-        test_groups = trained.get("test_groups") if test_groups is None else test_groups
+        if test_groups is None and not all_groups:
+            test_groups = remembered = trained.get("test_groups")
         extensions = trained.get("extensions") if extensions is None else extensions
     duration = args.duration
     if duration is None and same_layout:
         duration = trained.get("duration")
-    return protocols.standard_split(args.dataset, args.root, side="test", test_fold=test_fold,
-                                    test_groups=test_groups, extensions=extensions,
-                                    sample_rate=int(sample_rate), duration=duration)
+    try:
+        return protocols.standard_split(args.dataset, args.root, side="test",
+                                        test_fold=test_fold, test_groups=test_groups,
+                                        extensions=extensions, sample_rate=int(sample_rate),
+                                        duration=duration)
+    except ValueError as exc:
+        if remembered is None or "no clip is in test group" not in str(exc):
+            raise
+        raise ValueError(
+            f"{exc}. The test groups {', '.join(remembered)} are those saved with the model; "
+            "pass --all-groups to use every clip of the folder, or --test-groups to choose "
+            "others") from None
 
 
 def _decoded_bytes(part) -> float:
