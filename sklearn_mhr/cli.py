@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "options as the run that wrote it) to the model that run would "
                             "have given")
     train.add_argument("--verbose", action="store_true",
-                       help="print the epoch table while training (on by default in a terminal)")
+                       help="print skorch's epoch table instead of one line per epoch")
     train.set_defaults(module="train")
 
     evaluate = commands.add_parser(
@@ -359,8 +359,6 @@ def _one_line(exc: BaseException) -> str:
 def main(argv=None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
-    if args.command == "train" and not args.verbose and sys.stdout.isatty():
-        args.verbose = True
     run = importlib.import_module(f"._commands.{args.module}", __package__).run
     try:
         return run(args)

@@ -451,6 +451,28 @@ def test_demo(done, work):
     assert meta["command"] == "demo" and meta["n_clips"] == 24
     accuracy = float(rows[0].split()[-2])
     assert meta["held_out_accuracy"] == pytest.approx(accuracy, abs=1e-3)
+    # progress while training (the output is a pipe here, as in a log), then a verdict in words
+    assert out.count("  epoch 1/1: train loss ") == 2
+    from sklearn_mhr._commands.demo import verdict
+
+    mel_accuracy = float(rows[1].split()[-2])
+    assert " ".join(verdict(accuracy, mel_accuracy, 8).split()) in " ".join(out.split())
+    assert "times the mel baseline's fit time" in out
+
+
+@pytest.mark.parametrize("mhr, mel, says", [
+    (133 / 144, 133 / 144, "A tie: both models classify the same number"),
+    (134 / 144, 135 / 144, "The mel baseline is ahead by 0.007 (1 clip of 144), less than the "),
+    (138 / 144, 133 / 144, "MHR is ahead by 0.035 (5 clips of 144), more than the spread"),
+])
+def test_demo_verdict_is_true_for_the_numbers(mhr, mel, says):
+    from sklearn_mhr._commands.demo import SEED_SPREAD, verdict
+
+    text = verdict(mhr, mel, 144)
+    assert text.startswith(says)
+    assert f"{SEED_SPREAD:.2f}" in text or mhr == mel
+    assert "docs/benchmarks.md" in text
+    assert ("another --seed may reverse" in text) == (0 < abs(mhr - mel) <= SEED_SPREAD)
 
 
 # ----------------------------------------------------------------- plot
@@ -728,6 +750,16 @@ def test_epoch_line_formats_the_fields_a_history_record_has():
     assert epoch_line({"epoch": 1, "train_loss": np.float64(0.5), "dur": 0.04}, 2) == (
         "epoch 1/2: train loss 0.500, 0.0 s")
     assert epoch_line({"epoch": 2, "valid_loss": float("nan")}, 5) == "epoch 2/5"
+    assert epoch_line({"epoch": 2, "dur": 1.0}, 5, seconds_left=184.6) == (
+        "epoch 2/5: 1.0 s, about 3 min 05 s left")
+    assert epoch_line({"epoch": 5, "dur": 1.0}, 5, seconds_left=0.0) == "epoch 5/5: 1.0 s"
+
+
+def test_duration_text_reads_as_a_person_would():
+    from sklearn_mhr._commands.progress import duration_text
+
+    assert [duration_text(s) for s in (0.4, 42, 59.6, 185, 3600, 7654)] == [
+        "0 s", "42 s", "1 min 00 s", "3 min 05 s", "1 h 00 min", "2 h 07 min"]
 
 
 def test_epoch_line_reads_a_real_history():
@@ -804,3 +836,9 @@ def test_epoch_printer_prints_every_epoch_even_the_one_early_stopping_ends(capsy
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
     assert [line.split(":")[0] for line in lines] == [f"epoch {k}/30" for k in
                                                       range(1, epochs + 1)]
+    # the time left: the mean epoch so far times the epochs still to run
+    history = clf.net_.history
+    mean_dur = np.mean([r["dur"] for r in history[:2]])
+    from sklearn_mhr._commands.progress import duration_text
+
+    assert lines[1].endswith(f"about {duration_text(mean_dur * 28)} left")

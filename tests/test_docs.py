@@ -47,3 +47,21 @@ def test_make_gallery_draws_every_picture(tmp_path):
         assert matplotlib.image.imread(out / name).shape[0] > 100
     page = (tmp_path / "gallery.md").read_text()
     assert all(f"](gallery/{name})" in page for name in pictures)
+
+
+def test_user_guide_states_the_default_frames():
+    from sklearn_mhr import MHRAudioClassifier
+
+    guide = (DOCS / "user-guide.md").read_text()
+    window, hop = map(float, re.search(r"windows \((\S+) ms every (\S+) ms by", guide).groups())
+    defaults = MHRAudioClassifier()
+    assert window == pytest.approx(1000 * defaults.window_duration)
+    assert hop == pytest.approx(1000 * defaults.hop_duration)
+
+
+def test_cli_page_lists_the_columns_demo_writes_to_filters_csv():
+    from sklearn_mhr._commands.demo import FILTER_COLUMNS
+
+    page = " ".join((DOCS / "cli.md").read_text().split())
+    listed = re.search(r"one row per filter, with the columns `([^`]+)`", page).group(1)
+    assert listed.split(",") == list(FILTER_COLUMNS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -369,3 +370,23 @@ def test_memory_of_another_kind_is_refused(folder):
     with pytest.raises(ValueError, match="memory must be None, a directory path or a "
                                          "joblib.Memory, got 3"):
         AudioLoader(memory=3).transform(folder[0][:1])
+
+
+def test_decoding_bar_shows_on_a_terminal_that_reports_no_width(monkeypatch):
+    import pty
+
+    from sklearn_mhr.io.read import map_clips
+
+    master, slave = pty.openpty()  # a new pseudo-terminal reports 0 columns
+    try:
+        with os.fdopen(slave, "w", closefd=False) as terminal:
+            monkeypatch.setattr(sys, "stderr", terminal)
+            monkeypatch.delenv("COLUMNS", raising=False)
+            monkeypatch.delenv("LINES", raising=False)
+            map_clips(abs, [(-1.0,), (2.0,)], verbose=True)
+            terminal.flush()
+        shown = os.read(master, 65536).decode()
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert "Decoding audio: 100%" in shown and "2/2" in shown

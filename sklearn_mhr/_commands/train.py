@@ -26,12 +26,12 @@ def run(args) -> int:
     estimator = build_estimator(args, sample_rate=part.sample_rate)
     check_window_fits(estimator, part.duration)
     estimator.set_params(checkpoint_dir=args.checkpoint_dir)
-    if not args.verbose:  # not on a terminal (a log, a pipe): a plain line per epoch
+    if not args.verbose:  # a line per epoch with the time left, on a terminal and in a log
         estimator.set_params(callbacks=[("epoch_lines", epoch_printer())])
     out = persistence.check_save_path(args.out)
     classes = np.unique(part.target)
     length = "whole files" if part.duration is None else f"{part.duration:g} s"
-    print(f"Training on {len(part.target)} clips of {part.description}: {len(classes)} classes, "
+    print(f"Training on {len(part.target)} clips in {len(classes)} classes ({part.description}), "
           f"{part.sample_rate} Hz, {length}{', read lazily' if args.lazy else ''}", flush=True)
     if args.resume:
         from sklearn_mhr._skorch.checkpoint import read_checkpoint
@@ -59,6 +59,6 @@ def run(args) -> int:
         "fit_seconds": round(fit_seconds, 3),
     }
     persistence.save(estimator, out, metadata=metadata)
-    print(f"Trained {epochs} epochs in {fit_seconds:.1f} s ({fit_seconds / max(epochs, 1):.1f} s "
-          f"per epoch); model saved to '{out}'")
+    print(f"Trained {epochs} epoch{'' if epochs == 1 else 's'} in {fit_seconds:.1f} s "
+          f"({fit_seconds / max(epochs, 1):.1f} s per epoch); model saved to '{out}'")
     return 0

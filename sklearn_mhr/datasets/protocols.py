@@ -137,7 +137,7 @@ def _folder(root, side, test_groups, sample_rate, duration, memory, extensions) 
                               memory=memory,
                               extensions=DEFAULT_EXTENSIONS if extensions is None else extensions)
     groups = clip_groups(bunch.filenames)
-    what = f"audio folder '{root}', {len(bunch.target_names)} labels"
+    what = f"audio folder '{root}'"
     if test_groups is None:
         return Part(bunch.data, bunch.target, what, None, sample_rate, duration, groups=groups)
     test_groups = sorted(set(test_groups))
