@@ -65,3 +65,42 @@ def test_cli_page_lists_the_columns_demo_writes_to_filters_csv():
     page = " ".join((DOCS / "cli.md").read_text().split())
     listed = re.search(r"one row per filter, with the columns `([^`]+)`", page).group(1)
     assert listed.split(",") == list(FILTER_COLUMNS)
+
+
+@pytest.mark.slow
+def test_built_site_has_no_literal_sphinx_roles_and_works_from_disk(tmp_path):
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("mkdocstrings")
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
+                             str(site)], cwd=DOCS.parent, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 20
+    role = re.compile(r":(?:py:)?(?:class|func|meth|mod|attr|data|obj|exc|const):")
+    literal = {p.relative_to(site).as_posix(): role.findall(p.read_text()) for p in pages}
+    assert {name: found for name, found in literal.items() if found} == {}
+    # the roles became links where the name is documented
+    estimator = (site / "api" / "estimator.html").read_text()
+    assert 'href="nn.html#sklearn_mhr.nn.MHRNet"' in estimator
+    # opened from disk: links name files, not folders that a browser would list
+    index = (site / "index.html").read_text()
+    assert 'href="getting-started.html"' in index and 'href="getting-started/"' not in index
+    assert 'href="css/tables.css"' in index
+
+
+def test_demo_spread_is_the_one_measured_in_benchmarks():
+    import numpy as np
+
+    from sklearn_mhr._commands.demo import SEED_SPREAD
+
+    text = (DOCS / "benchmarks.md").read_text()
+    section = text.split("## The demo's spread over seeds", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| ([\d.]+) \| ([\d.]+) \| [\d.]+ \|$", section, re.M)
+    assert len(rows) >= 3
+    mhr, mel = (np.array([float(r[i]) for r in rows]) for i in (1, 2))
+    pooled = np.sqrt((mhr.std(ddof=1) ** 2 + mel.std(ddof=1) ** 2) / 2)
+    assert round(pooled, 2) == SEED_SPREAD
