@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -241,9 +242,64 @@ def test_help(tmp_path, command):
             assert name in result.stdout
     if command == ["train"]:
         assert "--param NAME=VALUE" in result.stdout
+        _assert_lists_the_model_parameters(result.stdout)
     if command == ["evaluate"]:  # its corpus options are worded for evaluating, not training
         assert "--extensions" in result.stdout
         assert "while training" not in result.stdout and "during training" not in result.stdout
+
+
+def _assert_lists_the_model_parameters(help_text: str) -> None:
+    """Every parameter --param takes, with its default and valid values, from the estimator."""
+    import inspect
+
+    from sklearn_mhr import MHRAudioClassifier
+    from sklearn_mhr._commands.params import COMMAND_LINE_DEFAULTS, NOT_PARAMS
+    from sklearn_mhr._params import CHOICES
+
+    listed = help_text.split("model parameters (--param NAME=VALUE", 1)[1]
+    rows = {name for name, _, _ in re.findall(r"^  (\w+)=(\S+)\s+(.*)$", listed, re.M)}
+    signature = inspect.signature(MHRAudioClassifier.__init__).parameters
+    expected = {n: p.default for n, p in signature.items() if n != "self" and n not in NOT_PARAMS}
+    assert set(rows) == set(expected)  # callbacks, checkpoint_dir, sample_rate: not JSON params
+    for line in listed.splitlines():
+        match = re.match(r"^  (\w+)=(\S+)\s+(.*)$", line)
+        if match:
+            name, default, values = match.groups()
+            assert json.loads(default) == COMMAND_LINE_DEFAULTS.get(name, expected[name]), name
+            if name in CHOICES:
+                assert values.split(" | ") == [json.dumps(c) for c in CHOICES[name]], name
+
+
+def test_tune_help_lists_the_model_parameters(tmp_path):
+    result = run_cli(tmp_path, "tune", "--help")
+    assert result.returncode == 0, result.stderr
+    _assert_lists_the_model_parameters(result.stdout)
+
+
+@pytest.mark.parametrize("name", ["callbacks", "checkpoint_dir", "sample_rate"])
+def test_param_refuses_names_json_cannot_give(name):
+    import argparse
+
+    from sklearn_mhr._commands.params import build_estimator
+
+    args = argparse.Namespace(params=[(name, None)])
+    with pytest.raises(ValueError, match=f"--param {name}=... is not accepted: "):
+        build_estimator(args, sample_rate=8000)
+
+
+def test_each_command_declares_its_own_options(capsys):
+    import importlib
+
+    from sklearn_mhr.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    for name in COMMANDS:
+        module = importlib.import_module(f"sklearn_mhr._commands.{name}")
+        assert callable(module.add_arguments) and callable(module.run)
+        with pytest.raises(SystemExit):
+            parser.parse_args([name, "--help"])
+        shown = "".join(capsys.readouterr().out.split())  # argparse wraps the lines
+        assert "".join(module.DESCRIPTION.split()) in shown
 
 
 def test_usage_errors_exit_2(tmp_path):

@@ -11,7 +11,30 @@ from sklearn_mhr._commands.params import build_estimator, check_window_fits
 from sklearn_mhr._commands.progress import epoch_printer
 from sklearn_mhr.datasets import protocols
 
-__all__ = ["run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
+
+HELP = "fit on a corpus' standard training split and save the model"
+DESCRIPTION = ("Fit MHRAudioClassifier on the training side of a corpus' standard split "
+               "(UrbanSound8K: every fold but --test-fold; DCASE2020: fold1_train.csv; folder: "
+               "every clip, or those outside --test-groups) and save it as a model directory.")
+
+
+def add_arguments(parser) -> None:
+    """The options of ``sklearn-mhr train``."""
+    from sklearn_mhr._commands.params import add_model_arguments
+
+    corpus.add_corpus_arguments(parser, side="train")
+    parser.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
+    add_model_arguments(parser)
+    parser.add_argument("--checkpoint-dir", default=None, metavar="DIR",
+                        help="write a checkpoint after every epoch to DIR, so that a run killed "
+                             "or stopped with Ctrl-C can go on with --resume")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on from the checkpoint in --checkpoint-dir (same corpus and "
+                             "options as the run that wrote it) to the model that run would "
+                             "have given")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print skorch's epoch table instead of one line per epoch")
 
 
 def run(args) -> int:
