@@ -53,12 +53,15 @@ def main(argv=None) -> Path:
 
 
 CAPTIONS = {
-    "filters": "The learned filters. Left: centre frequency of each filter before (dashed) and "
-               "after training. Right: each filter's magnitude response in dB.",
+    "filters": "The learned filters. Left: how far training moved each filter's centre, in Hz "
+               "(solid) and as a share of its bandwidth (dotted). Right: each filter's magnitude "
+               "response in dB, coloured by its centre frequency.",
     "history": "Training loss per epoch (the demo sets no validation fraction; with "
                "`validation_fraction` the validation loss and accuracy appear beside it).",
-    "relevance": "Mean relevance weight of each filter for the held-out clips of each class; "
-                 "the white line separates the two heads' bands.",
+    "relevance": "Relevance weight of each filter for the held-out clips of each class, minus "
+                 "its mean over the classes (scale centred on zero); above, the map's mean level "
+                 "per filter, with the filters that hold next to no energy shaded; the white "
+                 "line separates the two heads' bands.",
     "confusion": "Confusion matrix on the held-out clips, normalised per true class.",
 }
 
