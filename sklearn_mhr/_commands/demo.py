@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-__all__ = ["DESCRIPTION", "HELP", "SEED_SPREAD", "add_arguments", "demo_split", "run", "verdict",
-           "write_filters"]
+__all__ = ["DESCRIPTION", "HELP", "SEED_SPREAD", "add_arguments", "demo_models", "demo_split",
+           "run", "verdict", "write_filters"]
 
 HELP = "train MHR and the mel baseline on generated data and compare them"
 DESCRIPTION = ("Generate a sound-scene task (no download), train MHR and the mel-spectrogram "
@@ -93,6 +93,25 @@ def demo_split(n_clips, n_classes, duration, sample_rate, seed, test_size):
                             test_size=test_size, stratify=bunch.target, random_state=seed)
 
 
+def demo_models(args) -> list[tuple[str, object]]:
+    """The demo's two models, named: MHR with the defaults, and the mel baseline.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The demo's options (``sample_rate``, ``epochs``, ``seed``, ``threads``,
+        ``verbose``).
+    """
+    from sklearn_mhr.estimator import MHRAudioClassifier
+
+    common = dict(sample_rate=args.sample_rate, max_epochs=args.epochs, random_state=args.seed,
+                  n_threads=args.threads, verbose=int(args.verbose))
+    return [
+        ("MHR (learned filters, 2 heads)", MHRAudioClassifier(**common)),
+        ("mel baseline (no heads)", MHRAudioClassifier(front_end="mel", n_heads=0, **common)),
+    ]
+
+
 def verdict(mhr_accuracy: float, mel_accuracy: float, n_test: int,
             spread: float = SEED_SPREAD) -> str:
     """The demo's comparison in words, true for the two accuracies it printed.
@@ -140,7 +159,6 @@ def run(args) -> int:
 
     from sklearn_mhr import persistence
     from sklearn_mhr._commands.progress import epoch_printer
-    from sklearn_mhr.estimator import MHRAudioClassifier
 
     out = persistence.check_save_path(args.out)
     _check_filters_file(out, persistence)
@@ -148,14 +166,10 @@ def run(args) -> int:
           f"({args.n_classes} classes, seed {args.seed})", flush=True)
     X_train, X_test, y_train, y_test = demo_split(args.n_clips, args.n_classes, args.duration,
                                                   args.sample_rate, args.seed, args.test_size)
-    common = dict(sample_rate=args.sample_rate, max_epochs=args.epochs, random_state=args.seed,
-                  n_threads=args.threads, verbose=int(args.verbose))
+    models = demo_models(args)
     if not args.verbose:  # a line per epoch with the time left, on a terminal and in a log
-        common["callbacks"] = [("epoch_lines", epoch_printer(prefix="  "))]
-    models = [
-        ("MHR (learned filters, 2 heads)", MHRAudioClassifier(**common)),
-        ("mel baseline (no heads)", MHRAudioClassifier(front_end="mel", n_heads=0, **common)),
-    ]
+        for _, model in models:
+            model.set_params(callbacks=[("epoch_lines", epoch_printer(prefix="  "))])
     rows = []
     for name, model in models:
         print(f"Training {name} on {len(X_train)} clips for {args.epochs} "
