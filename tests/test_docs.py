@@ -18,13 +18,42 @@ def _gallery_script():
     return module
 
 
+def _gallery_record() -> dict:
+    import json
+
+    return json.loads((DOCS / "gallery" / "gallery.json").read_text())
+
+
 def test_gallery_page_shows_exactly_the_committed_pictures():
     pictures = sorted(p.name for p in (DOCS / "gallery").glob("*.png"))
     page = (DOCS / "gallery.md").read_text()
-    assert page == _gallery_script().gallery_page(pictures, "gallery")
+    assert page == _gallery_script().gallery_page(pictures, "gallery", _gallery_record())
     shown = re.findall(r"\]\(gallery/([^)]+)\)", page)
     assert sorted(shown) == pictures
     assert {"filters.png", "history.png", "relevance.png", "confusion.png"} <= set(pictures)
+
+
+def test_gallery_was_drawn_from_the_model_todays_demo_trains():
+    """The gallery's model has the parameters and settings the demo gives today.
+
+    A change of any default (the estimator's or the demo's) fails this test until
+    ``python docs/make_gallery.py`` draws the gallery again. Comparing parameters
+    rather than retraining keeps the test fast and exact: a retrained model's accuracy
+    is reproducible for one torch build and thread count, not across them.
+    """
+    import json
+
+    from sklearn_mhr._commands.demo import demo_models
+    from sklearn_mhr.cli import build_parser
+
+    record = _gallery_record()
+    args = build_parser().parse_args(["demo"])
+    mhr = demo_models(args)[0][1]
+    runtime = _gallery_script().RUNTIME_PARAMS
+    today = {k: v for k, v in mhr.get_params(deep=False).items() if k not in runtime}
+    assert record["params"] == json.loads(json.dumps(today))
+    assert record["demo"] == {k: getattr(args, k) for k in record["demo"]}
+    assert 0 < record["held_out_accuracy"] <= 1 and record["mean_move_hz"] >= 0
 
 
 def test_user_guide_pictures_exist():
@@ -47,6 +76,11 @@ def test_make_gallery_draws_every_picture(tmp_path):
         assert matplotlib.image.imread(out / name).shape[0] > 100
     page = (tmp_path / "gallery.md").read_text()
     assert all(f"](gallery/{name})" in page for name in pictures)
+    import json
+
+    record = json.loads((out / "gallery.json").read_text())
+    assert record["demo"]["n_clips"] == 48 and record["params"]["max_epochs"] == 2
+    assert f"scored {record['held_out_accuracy']:.3f}" in page
 
 
 def test_user_guide_states_the_default_frames():
