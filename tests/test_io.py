@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -385,7 +387,12 @@ def test_decoding_bar_shows_on_a_terminal_that_reports_no_width(monkeypatch):
             monkeypatch.delenv("LINES", raising=False)
             map_clips(abs, [(-1.0,), (2.0,)], verbose=True)
             terminal.flush()
-        shown = os.read(master, 65536).decode()
+        # the terminal hands written bytes to the reading side in its own time: read until the
+        # bar's last state and its closing newline arrive (the deadline only stops a failure)
+        shown, deadline = "", time.monotonic() + 60
+        while not ("2/2" in shown and shown.endswith("\n")) and time.monotonic() < deadline:
+            if select.select([master], [], [], 1.0)[0]:
+                shown += os.read(master, 65536).decode()
     finally:
         os.close(master)
         os.close(slave)
