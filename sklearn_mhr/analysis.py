@@ -189,7 +189,10 @@ def class_relevance(estimator, X, y, *, n_time_bins: int = 20) -> Bunch:
         (n_classes, n_heads), the mean over each head's band; ``over_time``
         (n_classes, n_heads, n_time_bins), each head's band-mean weight
         along the clip; ``time`` (n_time_bins,), the fraction of the clip at
-        each point; ``head_bands``; ``centre_frequencies`` (n_filters,), Hz.
+        each point; ``head_bands``; ``centre_frequencies`` (n_filters,), Hz;
+        ``map_level`` (n_filters,), the mean of the map before weighting over
+        every clip and frame (a filter with little energy in the clips has a
+        level near the map's floor, and its weights say little).
         Rows of classes absent from ``y`` are NaN. Weights lie in [0, 1].
 
     Raises
@@ -214,9 +217,9 @@ def class_relevance(estimator, X, y, *, n_time_bins: int = 20) -> Bunch:
     bands = [tuple(band) for band in estimator.head_bands_]
 
     def summary(module, waves):
-        _, weights, _ = module.stages(waves)
-        return [(w.mean(-1).double().cpu().numpy(), _time_profile(w, bands, n_time_bins))
-                for w in weights]
+        tf_map, weights, _ = module.stages(waves)
+        return [(w.mean(-1).double().cpu().numpy(), _time_profile(w, bands, n_time_bins),
+                 m.mean(-1).double().cpu().numpy()) for w, m in zip(weights, tf_map)]
 
     outputs, _ = run(estimator, X, summary)
     if len(outputs) != len(y):
@@ -226,9 +229,11 @@ def class_relevance(estimator, X, y, *, n_time_bins: int = 20) -> Bunch:
     per_filter = np.zeros((len(classes), n_filters))
     over_time = np.zeros((len(classes), n_heads, n_time_bins))
     counts = np.bincount(index, minlength=len(classes))
-    for c, (filters, profile) in zip(index, outputs):
+    map_level = np.zeros(n_filters)
+    for c, (filters, profile, level) in zip(index, outputs):
         per_filter[c] += filters
         over_time[c] += profile
+        map_level += level / max(len(outputs), 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_filter /= counts[:, None]
         over_time /= counts[:, None, None]
@@ -236,7 +241,8 @@ def class_relevance(estimator, X, y, *, n_time_bins: int = 20) -> Bunch:
     return Bunch(classes=classes, n_clips=counts, per_filter=per_filter, per_head=per_head,
                  over_time=over_time, time=(np.arange(n_time_bins) + 0.5) / n_time_bins,
                  head_bands=bands,
-                 centre_frequencies=np.asarray(estimator.centre_frequencies_, dtype=np.float64))
+                 centre_frequencies=np.asarray(estimator.centre_frequencies_, dtype=np.float64),
+                 map_level=map_level)
 
 
 def training_history(estimator) -> Bunch:

@@ -81,8 +81,10 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     top_db : float, default=80.0
         Dynamic range of the ``"relative"`` map (and floor of PCEN's input),
         in dB below the clip's loudest bin.
-    window_duration, hop_duration : float, default=0.0464, 0.0232
-        Frame length and hop in seconds (2048 and 1024 samples at 44.1 kHz).
+    window_duration : float, default=0.0464
+        Frame length in seconds (2048 samples at 44.1 kHz).
+    hop_duration : float, default=0.0232
+        Hop between frames in seconds (1024 samples at 44.1 kHz).
     kernel_duration : float, default=0.016
         Filter length in seconds, rounded to an odd number of taps. On drum
         one-shots and instrument notes 0.045 (close to the window) did better,
@@ -140,10 +142,13 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Mixup in training: each batch is mixed with a permutation of itself,
         waveforms and one-hot targets alike, with weights ``lam ~ Beta(alpha,
         alpha)``. 0 turns it off; the paper's acoustic-scene set-up uses 0.4.
-    freq_mask_width, time_mask_width : int, default=0
-        SpecAugment in training: largest number of filters, and of frames,
-        that one mask of the time-frequency map covers (masked bins take the
-        clip's mean). 0 turns that kind of mask off.
+    freq_mask_width : int, default=0
+        SpecAugment in training: largest number of filters that one mask of
+        the time-frequency map covers (masked bins take the clip's mean). 0
+        turns masks across filters off.
+    time_mask_width : int, default=0
+        SpecAugment in training: largest number of frames that one mask
+        covers, as ``freq_mask_width``. 0 turns masks across frames off.
     n_masks : int, default=2
         Masks of each kind per clip.
     device_augment : float, default=0.0

@@ -10,9 +10,12 @@ or the ``sklearn_mhr.json`` extra file of a ``.pt2`` archive).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +32,32 @@ UNSUPPORTED = {"back_end": ("cnn_lstm",), "compression": ("pcen",)}
 #: frames an exported clip must have at least: sizes of 1 after the back end's poolings
 #: would take other code paths than the graph records
 MIN_HOPS = 16
+
+
+#: loggers of the exporters whose warnings concern their own internals, never the user's
+#: model: "torchvision is not installed. Skipping torchvision::nms" (operator registration),
+#: "Skipping constant folding for op TopK with multiple outputs" (ONNX graph optimizer)
+QUIET_LOGGERS = ("torch.onnx._internal.exporter._registration",
+                 "onnxscript.optimizer._constant_folding")
+#: warnings that torch raises on its own calls while exporting (pytree's LeafSpec deprecation)
+QUIET_WARNINGS = (r"`isinstance\(treespec, LeafSpec\)` is deprecated",)
+
+
+@contextlib.contextmanager
+def _quiet_exporters():
+    """Silence the exporters' messages about themselves; errors and other warnings pass."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    with warnings.catch_warnings():
+        for message in QUIET_WARNINGS:
+            warnings.filterwarnings("ignore", message=message, category=FutureWarning)
+        try:
+            for logger in loggers:
+                logger.setLevel(logging.ERROR)
+            yield
+        finally:
+            for logger, level in zip(loggers, levels, strict=True):
+                logger.setLevel(level)
 
 
 class _Probabilities(torch.nn.Module):
@@ -107,7 +136,7 @@ def export(estimator, path, *, format: str = "onnx") -> Path:
                1: torch.export.Dim("n_samples", min=n_min, max=2**31 - 2)},)
     description = json.dumps(_description(estimator))
     if format == "torch":
-        with torch.no_grad():
+        with torch.no_grad(), _quiet_exporters():
             program = torch.export.export(model, (example,), dynamic_shapes=shapes, strict=False)
         torch.export.save(program, path, extra_files={"sklearn_mhr.json": description})
         return path
@@ -117,7 +146,7 @@ def export(estimator, path, *, format: str = "onnx") -> Path:
     except ImportError:
         raise ImportError("ONNX export needs onnx and onnxscript: pip install onnx onnxscript "
                           "(from a checkout of sklearn-mhr, pip install \".[export]\")") from None
-    with torch.no_grad():
+    with torch.no_grad(), _quiet_exporters():
         program = torch.onnx.export(model, (example,), dynamic_shapes=shapes, dynamo=True,
                                     input_names=["waveforms"], output_names=["probabilities"],
                                     verbose=False)

@@ -17,6 +17,12 @@ __all__ = ["plot_class_relevance", "plot_clip", "plot_confusion", "plot_filters"
 
 #: floor of the response plots, in dB below the strongest filter
 RESPONSE_FLOOR_DB = -60.0
+#: filters whose mean map level is this many dB below the loudest filter's are shaded as having
+#: little energy in the clips (the "relative" and "log" maps are natural logs of energies, so
+#: 30 dB is 6.9 map units; PCEN maps are not, and get no shading)
+LOW_LEVEL_DB = 30.0
+#: colour-bar label of a map before or after weighting (the front end's compressed energies)
+MAP_UNITS = "log energy"
 
 
 def _pyplot():
@@ -48,12 +54,12 @@ def _frequency_ticks(ax, centres: np.ndarray, lo: int, hi: int, n_ticks: int = 5
 
 
 def plot_filters(estimator, *, n_fft: int = 4096, fig=None):
-    """The filters: centres against index beside their initialisation, and responses in dB.
+    """The filters: how far each centre moved in training, and the responses in dB.
 
     Parameters
     ----------
     estimator : MHRAudioClassifier
-        Fitted (with the mel baseline both curves are the fixed mel centres).
+        Fitted (with the mel baseline the moves are all zero).
     n_fft : int, default=4096
         DFT length of the responses.
     fig : matplotlib Figure, optional
@@ -62,24 +68,42 @@ def plot_filters(estimator, *, n_fft: int = 4096, fig=None):
     Returns
     -------
     fig : matplotlib Figure
-        Two panels: centre frequency per filter index, initial and learned;
-        magnitude responses in dB below the strongest filter.
+        Two panels: the move of each filter's centre from its initial value,
+        in Hz (left axis) and relative to the filter's half-power bandwidth
+        (right axis), against the filter's index; magnitude responses in dB
+        below the strongest filter, coloured by centre frequency (colour bar).
     """
+    plt = _pyplot()
     table = analysis.filter_table(estimator)
     freqs, magnitude = analysis.frequency_response(estimator, n_fft)
-    fig, (centres, responses) = _figure(fig, 1, 2, size=(11, 4))
-    centres.plot(table.index, table.initial_hz, "--", color="0.5", label="initial")
-    centres.plot(table.index, table.learned_hz, "-", color="C0", label="learned")
-    centres.set(xlabel="filter index", ylabel="centre frequency (Hz)",
-                title=f"centres (mean move {np.abs(table.moved_hz).mean():.1f} Hz)")
-    centres.legend()
+    fig, (moves, responses) = _figure(fig, 1, 2, size=(11, 4))
+    moves.axhline(0, color="0.7", lw=0.8)
+    moves.plot(table.index, table.moved_hz, "-", color="C0", lw=1.2)
+    moves.set(xlabel="filter index (low to high centre)", ylabel="centre move (Hz)",
+              xlim=(-0.5, len(table.index) - 0.5))
+    moves.tick_params(axis="y", colors="C0")
+    relative = 100 * table.moved_hz / table.bandwidth_hz
+    share = moves.twinx()
+    share.plot(table.index, relative, ":", color="C1", lw=1.2)
+    share.set_ylabel("move (% of the filter's bandwidth)", color="C1")
+    share.tick_params(axis="y", colors="C1")
+    limit = max(float(np.abs(relative).max()), 1e-9) * 1.1
+    share.set_ylim(-limit, limit)
+    limit = max(float(np.abs(table.moved_hz).max()), 1e-9) * 1.1
+    moves.set_ylim(-limit, limit)
+    moves.set_title(f"centre moves: mean {np.abs(table.moved_hz).mean():.1f} Hz, "
+                    f"{np.abs(relative).mean():.1f} % of bandwidth", fontsize="medium")
     with np.errstate(divide="ignore"):
         db = 20 * np.log10(magnitude / magnitude.max())
-    colours = _pyplot().get_cmap("viridis")(np.linspace(0, 1, len(db)))
-    for row, colour in zip(db, colours):
-        responses.plot(freqs, np.maximum(row, RESPONSE_FLOOR_DB), color=colour, lw=0.8)
-    responses.set(xlabel="frequency (Hz)", ylabel="magnitude (dB)", title="frequency responses",
-                  ylim=(RESPONSE_FLOOR_DB, 3), xlim=(0, freqs[-1]))
+    centres = np.asarray(table.learned_hz, dtype=float)
+    norm = plt.Normalize(centres.min(), max(centres.max(), centres.min() + 1e-9))
+    cmap = plt.get_cmap("viridis")
+    for row, centre in zip(db, centres):
+        responses.plot(freqs, np.maximum(row, RESPONSE_FLOOR_DB), color=cmap(norm(centre)), lw=0.8)
+    responses.set(xlabel="frequency (Hz)", ylabel="magnitude (dB re strongest filter)",
+                  title="frequency responses", ylim=(RESPONSE_FLOOR_DB, 3), xlim=(0, freqs[-1]))
+    key = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=responses, pad=0.01)
+    key.set_label("filter centre (Hz)")
     return fig
 
 
@@ -115,21 +139,23 @@ def plot_clip(estimator, clip, *, label=None, fig=None):
     axes[0].plot(np.arange(len(clip)) / estimator.sample_rate, clip, lw=0.5, color="C0")
     axes[0].set(ylabel="waveform", xlim=(0, seconds))
 
-    def show(ax, image, rows, title, **kwargs):
+    def show(ax, image, rows, title, units, **kwargs):
         picture = ax.imshow(image, aspect="auto", origin="lower", interpolation="nearest",
                             extent=(0, seconds, rows[0] - 0.5, rows[-1] + 0.5), **kwargs)
         ax.set_title(title, fontsize="medium")
         _frequency_ticks(ax, centres, rows[0], rows[-1] + 1)
         ax.set_ylim(rows[0] - 0.5, rows[-1] + 0.5)
-        fig.colorbar(picture, ax=ax, pad=0.01)
+        fig.colorbar(picture, ax=ax, pad=0.01).set_label(units)
 
     every = np.arange(len(centres))
-    show(axes[1], stages.map, every, "map before weighting")
+    show(axes[1], stages.map, every, "map before weighting", MAP_UNITS)
     for h, (lo, hi) in enumerate(bands):
         show(axes[2 + h], stages.weights[lo:hi], every[lo:hi],
-             f"head {h} weights (filters {lo}-{hi - 1})", vmin=0, vmax=1, cmap="magma")
+             f"head {h} weights (filters {lo}-{hi - 1})", "weight (0 to 1)", vmin=0, vmax=1,
+             cmap="magma")
     show(axes[-1], stages.weighted, every,
-         "weighted map (the back end's input)" if bands else "map (no relevance heads)")
+         "weighted map (the back end's input)" if bands else "map (no relevance heads)",
+         MAP_UNITS)
     axes[-1].set_xlabel("time (s)")
     best = int(stages.proba.argmax())
     title = f"predicted {estimator.classes_[best]} (p = {stages.proba[best]:.2f})"
@@ -138,7 +164,7 @@ def plot_clip(estimator, clip, *, label=None, fig=None):
 
 
 def plot_class_relevance(estimator, X, y, *, ax=None):
-    """Heat map of the mean relevance weight of each filter, one row per class.
+    """Which filters each class's weights favour, against the mean over classes.
 
     Parameters
     ----------
@@ -148,27 +174,64 @@ def plot_class_relevance(estimator, X, y, *, ax=None):
     y : array-like of shape (n_clips,)
         Labels (see :func:`sklearn_mhr.analysis.class_relevance`).
     ax : matplotlib Axes, optional
-        Axes to draw into; a new figure by default.
+        Axes to draw the heat map into; a new figure by default, which also
+        gets a panel of the map's level per filter above the heat map.
 
     Returns
     -------
     fig : matplotlib Figure
-        White lines separate the heads' bands.
+        The heat map shows each class's mean weight per filter minus the
+        mean over classes, on a scale centred on zero (red: more weight than
+        the other classes give that filter, blue: less); the title gives the
+        range of the mean weights themselves. White lines separate the heads'
+        bands; grey shading marks filters with little energy in the clips
+        (``LOW_LEVEL_DB`` below the loudest), whose weights act on next to
+        nothing.
     """
+    plt = _pyplot()
     rel = analysis.class_relevance(estimator, X, y)
+    n_filters = len(rel.centre_frequencies)
     if ax is None:
-        _, ax = _pyplot().subplots(figsize=(9, max(2.8, 1.2 + 0.45 * len(rel.classes))),
-                                   layout="constrained")
-    picture = ax.imshow(rel.per_filter, aspect="auto", interpolation="nearest", cmap="magma")
+        fig, (level_ax, ax) = plt.subplots(
+            2, 1, sharex=True, height_ratios=(1, max(2.0, 0.45 * len(rel.classes))),
+            figsize=(9, max(3.8, 2.2 + 0.45 * len(rel.classes))), layout="constrained")
+    else:
+        level_ax = None
+    level = rel.map_level
+    low = level < level.max() - LOW_LEVEL_DB / 10 * np.log(10)
+    if estimator.compression == "pcen":
+        low[:] = False
+    present = rel.n_clips > 0
+    mean = rel.per_filter[present].mean(0)
+    deviation = rel.per_filter - mean
+    span = max(float(np.nanmax(np.abs(deviation))), 1e-6)
+    picture = ax.imshow(deviation, aspect="auto", interpolation="nearest", cmap="RdBu_r",
+                        vmin=-span, vmax=span)
     for lo, _ in rel.head_bands[1:]:
         ax.axvline(lo - 0.5, color="white", lw=1.5)
+    for axis in (ax, level_ax):
+        if axis is None:
+            continue
+        for i in np.flatnonzero(low):
+            axis.axvspan(i - 0.5, i + 0.5, color="0.5", alpha=0.35, lw=0, hatch="//")
     ax.set_yticks(np.arange(len(rel.classes)),
                   [f"{c} ({n})" for c, n in zip(rel.classes, rel.n_clips)])
-    cols = np.unique(np.linspace(0, len(rel.centre_frequencies) - 1, 8).round().astype(int))
+    cols = np.unique(np.linspace(0, n_filters - 1, 8).round().astype(int))
     ax.set_xticks(cols, [f"{rel.centre_frequencies[c]:.0f}" for c in cols])
-    ax.set(xlabel="filter centre (Hz)", ylabel="class (clips)",
-           title="mean relevance weight per filter and class")
-    ax.figure.colorbar(picture, ax=ax, pad=0.01)
+    ax.set(xlabel="filter centre (Hz)", ylabel="class (clips)")
+    ax.set_title(f"relevance weight per filter, each class minus the mean over classes\n"
+                 f"(the mean itself ranges from {np.nanmin(mean):.2f} to {np.nanmax(mean):.2f})",
+                 fontsize="medium")
+    # one colour bar beside both panels keeps their filter columns aligned
+    key = ax.figure.colorbar(picture, ax=ax if level_ax is None else [level_ax, ax], pad=0.01)
+    key.set_label("weight minus mean over classes")
+    if level_ax is not None:
+        level_ax.plot(np.arange(n_filters), level, color="C0", lw=1.2)
+        level_ax.set_ylabel(f"map level\n({MAP_UNITS})")
+        level_ax.set_xlim(-0.5, n_filters - 0.5)
+        note = f" (shaded: over {LOW_LEVEL_DB:g} dB below the loudest filter)" if low.any() else ""
+        level_ax.set_title(f"mean map before weighting, {int(rel.n_clips.sum())} clips" + note,
+                           fontsize="medium")
     return ax.figure
 
 

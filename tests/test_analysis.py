@@ -124,6 +124,10 @@ def test_class_relevance_averages_the_clips_of_each_class(mhr, task):
     np.testing.assert_allclose(rel.per_head[1], [direct[:4].mean(), direct[4:].mean()], rtol=1e-5)
     # a constant-in-time profile of each clip's band mean averages to the same level
     np.testing.assert_allclose(rel.over_time[1].mean(1), rel.per_head[1], rtol=0.2)
+    # the map's level per filter: the mean over every clip and frame of the unweighted map
+    maps = [clip.map for clip in analysis.clip_maps(mhr, X)]
+    np.testing.assert_allclose(rel.map_level, np.mean([m.mean(1) for m in maps], axis=0),
+                               rtol=1e-5)
 
 
 def test_class_relevance_of_an_absent_class_is_nan(mhr, task):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -150,6 +151,18 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
                                  "--out", "model_grouped", "--test-groups", "bob", *TINY]),
         "evaluate grouped": ("train grouped", ["evaluate", "--model", "model_grouped", "--json",
                                                "--dataset", "folder", "--root", "grouped"]),
+        "evaluate grouped on another folder": ("train grouped", [
+            "evaluate", "--model", "model_grouped", "--dataset", "folder", "--root", "folder"]),
+        "evaluate grouped on every clip": ("train grouped", [
+            "evaluate", "--model", "model_grouped", "--json", "--dataset", "folder",
+            "--root", "folder", "--all-groups"]),
+        "evaluate grouped on every group": ("train grouped", [
+            "evaluate", "--model", "model_grouped", "--dataset", "folder", "--root", "grouped",
+            "--test-groups", "ann,bob,cy"]),
+        "plot grouped on every clip": ("train grouped", [
+            "plot", "--model", "model_grouped", "--dataset", "folder", "--root", "folder",
+            "--all-groups", "--kind", "confusion", "--out", "grouped_confusion.png",
+            "--dpi", "40"]),
         "train aiff": (None, ["train", "--dataset", "folder", "--root", "aiff",
                               "--out", "model_aiff", "--extensions", ".AIFF,.aif", *TINY]),
         "evaluate aiff": ("train aiff", ["evaluate", "--model", "model_aiff", "--json",
@@ -229,9 +242,64 @@ def test_help(tmp_path, command):
             assert name in result.stdout
     if command == ["train"]:
         assert "--param NAME=VALUE" in result.stdout
+        _assert_lists_the_model_parameters(result.stdout)
     if command == ["evaluate"]:  # its corpus options are worded for evaluating, not training
         assert "--extensions" in result.stdout
         assert "while training" not in result.stdout and "during training" not in result.stdout
+
+
+def _assert_lists_the_model_parameters(help_text: str) -> None:
+    """Every parameter --param takes, with its default and valid values, from the estimator."""
+    import inspect
+
+    from sklearn_mhr import MHRAudioClassifier
+    from sklearn_mhr._commands.params import COMMAND_LINE_DEFAULTS, NOT_PARAMS
+    from sklearn_mhr._params import CHOICES
+
+    listed = help_text.split("model parameters (--param NAME=VALUE", 1)[1]
+    rows = {name for name, _, _ in re.findall(r"^  (\w+)=(\S+)\s+(.*)$", listed, re.M)}
+    signature = inspect.signature(MHRAudioClassifier.__init__).parameters
+    expected = {n: p.default for n, p in signature.items() if n != "self" and n not in NOT_PARAMS}
+    assert set(rows) == set(expected)  # callbacks, checkpoint_dir, sample_rate: not JSON params
+    for line in listed.splitlines():
+        match = re.match(r"^  (\w+)=(\S+)\s+(.*)$", line)
+        if match:
+            name, default, values = match.groups()
+            assert json.loads(default) == COMMAND_LINE_DEFAULTS.get(name, expected[name]), name
+            if name in CHOICES:
+                assert values.split(" | ") == [json.dumps(c) for c in CHOICES[name]], name
+
+
+def test_tune_help_lists_the_model_parameters(tmp_path):
+    result = run_cli(tmp_path, "tune", "--help")
+    assert result.returncode == 0, result.stderr
+    _assert_lists_the_model_parameters(result.stdout)
+
+
+@pytest.mark.parametrize("name", ["callbacks", "checkpoint_dir", "sample_rate"])
+def test_param_refuses_names_json_cannot_give(name):
+    import argparse
+
+    from sklearn_mhr._commands.params import build_estimator
+
+    args = argparse.Namespace(params=[(name, None)])
+    with pytest.raises(ValueError, match=f"--param {name}=... is not accepted: "):
+        build_estimator(args, sample_rate=8000)
+
+
+def test_each_command_declares_its_own_options(capsys):
+    import importlib
+
+    from sklearn_mhr.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    for name in COMMANDS:
+        module = importlib.import_module(f"sklearn_mhr._commands.{name}")
+        assert callable(module.add_arguments) and callable(module.run)
+        with pytest.raises(SystemExit):
+            parser.parse_args([name, "--help"])
+        shown = "".join(capsys.readouterr().out.split())  # argparse wraps the lines
+        assert "".join(module.DESCRIPTION.split()) in shown
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -256,8 +324,10 @@ def test_train_urbansound8k(done, work):
     # stdout is a pipe here: one plain line per epoch, no table
     epochs = [line for line in result.stdout.splitlines() if line.startswith("epoch ")]
     assert [line.split(":")[0] for line in epochs] == ["epoch 1/2", "epoch 2/2"]
-    assert all("train loss" in line and line.endswith(" s") for line in epochs)
+    assert "train loss" in epochs[0] and epochs[0].endswith(" left")  # the time left
+    assert "train loss" in epochs[1] and epochs[1].endswith(" s")  # the last: none left
     assert "\x1b[" not in result.stdout
+    assert "Trained 2 epochs in " in result.stdout
     model = load(work / "model_us8k")
     assert model.callbacks is None
     assert list(model.classes_) == US8K_CLASSES
@@ -305,6 +375,27 @@ def test_folder_groups_held_out_in_train_and_evaluate(done, work):
     result = done("evaluate grouped")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["n_clips"] == 6  # bob's clips: the held-out group
+
+
+def test_evaluate_and_plot_a_grouped_model_on_another_folder(done, work):
+    # the groups saved with the model are a default: the error names the way out
+    line = error_line(done("evaluate grouped on another folder"), "evaluate")
+    assert "no clip is in test group(s) ['bob']" in line and "--all-groups" in line
+    assert "train" not in line.split("error: ", 1)[1]
+    result = done("evaluate grouped on every clip")
+    assert result.returncode == 0, result.stderr
+    n_folder_clips = sum(1 for f in (work / "folder").glob("*/*") if f.is_file())
+    assert json.loads(result.stdout)["n_clips"] == n_folder_clips
+    result = done("plot grouped on every clip")
+    assert result.returncode == 0, result.stderr
+    assert (work / "grouped_confusion.png").stat().st_size > 0
+
+
+def test_evaluate_on_every_group_of_a_folder_speaks_of_testing_only(done):
+    result = done("evaluate grouped on every group")
+    assert result.returncode == 0, result.stderr
+    assert "12 clips" in result.stdout and "test group(s) ann, bob, cy" in result.stdout
+    assert "train" not in (result.stdout + result.stderr).lower()
 
 
 def test_evaluate_fold_not_in_corpus(done):
@@ -418,6 +509,28 @@ def test_demo(done, work):
     assert meta["command"] == "demo" and meta["n_clips"] == 24
     accuracy = float(rows[0].split()[-2])
     assert meta["held_out_accuracy"] == pytest.approx(accuracy, abs=1e-3)
+    # progress while training (the output is a pipe here, as in a log), then a verdict in words
+    assert out.count("  epoch 1/1: train loss ") == 2
+    from sklearn_mhr._commands.demo import verdict
+
+    mel_accuracy = float(rows[1].split()[-2])
+    assert " ".join(verdict(accuracy, mel_accuracy, 8).split()) in " ".join(out.split())
+    assert "times the mel baseline's fit time" in out
+
+
+@pytest.mark.parametrize("mhr, mel, says", [
+    (133 / 144, 133 / 144, "A tie: both models classify the same number"),
+    (134 / 144, 135 / 144, "The mel baseline is ahead by 0.007 (1 clip of 144), less than the "),
+    (138 / 144, 133 / 144, "MHR is ahead by 0.035 (5 clips of 144), more than the spread"),
+])
+def test_demo_verdict_is_true_for_the_numbers(mhr, mel, says):
+    from sklearn_mhr._commands.demo import SEED_SPREAD, verdict
+
+    text = verdict(mhr, mel, 144)
+    assert text.startswith(says)
+    assert f"{SEED_SPREAD:.2f}" in text or mhr == mel
+    assert "docs/benchmarks.md" in text
+    assert ("another --seed may reverse" in text) == (0 < abs(mhr - mel) <= SEED_SPREAD)
 
 
 # ----------------------------------------------------------------- plot
@@ -475,6 +588,7 @@ def test_export_writes_an_onnx_file_onnxruntime_runs(done, work):
     ort = pytest.importorskip("onnxruntime")
     result = done("export onnx")
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # the exporters' notes about themselves are filtered out
     assert "float32 waveforms (batch, n_samples) at 8000 Hz" in result.stdout
     assert "to probabilities of [bird, engine, rain]" in result.stdout
     model = load(work / "model_folder")
@@ -695,6 +809,16 @@ def test_epoch_line_formats_the_fields_a_history_record_has():
     assert epoch_line({"epoch": 1, "train_loss": np.float64(0.5), "dur": 0.04}, 2) == (
         "epoch 1/2: train loss 0.500, 0.0 s")
     assert epoch_line({"epoch": 2, "valid_loss": float("nan")}, 5) == "epoch 2/5"
+    assert epoch_line({"epoch": 2, "dur": 1.0}, 5, seconds_left=184.6) == (
+        "epoch 2/5: 1.0 s, about 3 min 05 s left")
+    assert epoch_line({"epoch": 5, "dur": 1.0}, 5, seconds_left=0.0) == "epoch 5/5: 1.0 s"
+
+
+def test_duration_text_reads_as_a_person_would():
+    from sklearn_mhr._commands.progress import duration_text
+
+    assert [duration_text(s) for s in (0.4, 42, 59.6, 185, 3600, 7654)] == [
+        "0 s", "42 s", "1 min 00 s", "3 min 05 s", "1 h 00 min", "2 h 07 min"]
 
 
 def test_epoch_line_reads_a_real_history():
@@ -771,3 +895,9 @@ def test_epoch_printer_prints_every_epoch_even_the_one_early_stopping_ends(capsy
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
     assert [line.split(":")[0] for line in lines] == [f"epoch {k}/30" for k in
                                                       range(1, epochs + 1)]
+    # the time left: the mean epoch so far times the epochs still to run
+    history = clf.net_.history
+    mean_dur = np.mean([r["dur"] for r in history[:2]])
+    from sklearn_mhr._commands.progress import duration_text
+
+    assert lines[1].endswith(f"about {duration_text(mean_dur * 28)} left")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import soundfile as sf
 
 from sklearn_mhr.datasets import make_sound_scenes
@@ -30,6 +31,7 @@ def _progress(run: subprocess.CompletedProcess) -> list[str]:
     return [line for line in run.stdout.splitlines() if line.startswith("[")]
 
 
+@pytest.mark.slow  # runs benchmarks/compare.py end to end
 def test_compare_quick_run_writes_table_and_json(tmp_path):
     out = tmp_path / "results.json"
     docs = tmp_path / "benchmarks.md"
@@ -67,6 +69,7 @@ def _write_folder_corpus(root: Path) -> None:
         sf.write(root / name / f"g{i % 3}_{name}_{i:02d}.wav", clip, 8000)
 
 
+@pytest.mark.slow  # runs benchmarks/compare.py end to end
 def test_compare_folder_split_baselines_and_resume(tmp_path):
     corpus, split, out = tmp_path / "corpus", tmp_path / "split.json", tmp_path / "results.json"
     _write_folder_corpus(corpus)
@@ -102,6 +105,7 @@ def test_compare_folder_split_baselines_and_resume(tmp_path):
     assert "6 of 6 fits already done" in third.stdout and not _progress(third)
 
 
+@pytest.mark.slow  # runs benchmarks/compare.py end to end
 def test_compare_folder_each_group_held_out_in_turn(tmp_path):
     corpus, split = tmp_path / "corpus", tmp_path / "split.json"
     out, docs = tmp_path / "results.json", tmp_path / "benchmarks.md"

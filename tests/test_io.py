@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import select
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -369,3 +372,28 @@ def test_memory_of_another_kind_is_refused(folder):
     with pytest.raises(ValueError, match="memory must be None, a directory path or a "
                                          "joblib.Memory, got 3"):
         AudioLoader(memory=3).transform(folder[0][:1])
+
+
+def test_decoding_bar_shows_on_a_terminal_that_reports_no_width(monkeypatch):
+    import pty
+
+    from sklearn_mhr.io.read import map_clips
+
+    master, slave = pty.openpty()  # a new pseudo-terminal reports 0 columns
+    try:
+        with os.fdopen(slave, "w", closefd=False) as terminal:
+            monkeypatch.setattr(sys, "stderr", terminal)
+            monkeypatch.delenv("COLUMNS", raising=False)
+            monkeypatch.delenv("LINES", raising=False)
+            map_clips(abs, [(-1.0,), (2.0,)], verbose=True)
+            terminal.flush()
+        # the terminal hands written bytes to the reading side in its own time: read until the
+        # bar's last state and its closing newline arrive (the deadline only stops a failure)
+        shown, deadline = "", time.monotonic() + 60
+        while not ("2/2" in shown and shown.endswith("\n")) and time.monotonic() < deadline:
+            if select.select([master], [], [], 1.0)[0]:
+                shown += os.read(master, 65536).decode()
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert "Decoding audio: 100%" in shown and "2/2" in shown

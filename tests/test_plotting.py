@@ -47,11 +47,17 @@ def _written(fig, path, dpi=50):
 
 
 def test_filters(mhr, mel, tmp_path):
+    from sklearn_mhr.analysis import filter_table
+
     fig = plotting.plot_filters(mhr)
-    assert len(fig.axes) == 2
-    learned = fig.axes[0].lines[1].get_ydata()
-    np.testing.assert_allclose(learned, mhr.centre_frequencies_)
-    assert len(fig.axes[1].lines) == mhr.n_filters
+    moves, responses, share, key = fig.axes  # the moves' twin axis, the responses' colour key
+    table = filter_table(mhr)
+    np.testing.assert_allclose(moves.lines[1].get_ydata(), table.moved_hz)
+    np.testing.assert_allclose(share.lines[0].get_ydata(),
+                               100 * table.moved_hz / table.bandwidth_hz)
+    assert "Hz" in moves.get_ylabel() and "bandwidth" in share.get_ylabel()
+    assert len(responses.lines) == mhr.n_filters
+    assert key.get_ylabel() == "filter centre (Hz)"
     _written(fig, tmp_path / "filters.png")
     _written(plotting.plot_filters(mel), tmp_path / "mel.png")
 
@@ -67,6 +73,10 @@ def test_clip(mhr, mel, task, tmp_path):
     assert f"true {y[0]}" in title
     head = fig.axes[2].images[0].get_array()
     assert head.shape[0] == 4 and head.min() >= 0 and head.max() <= 1
+    # every colour bar says what its colours measure
+    bars = [ax for ax in fig.axes if not ax.get_title() and ax.get_ylabel() != "waveform"]
+    labels = [ax.get_ylabel() for ax in bars]
+    assert labels == ["log energy", "weight (0 to 1)", "weight (0 to 1)", "log energy"], labels
     _written(fig, tmp_path / "clip.png")
     no_heads = plotting.plot_clip(mel, X[1])
     assert len(no_heads.axes) == 3 + 2
@@ -85,9 +95,33 @@ def test_class_relevance(mhr, mel, task, tmp_path):
     image = ax.images[0].get_array()
     assert image.shape == (3, mhr.n_filters)
     assert len(ax.lines) == 1  # one boundary between the two heads' bands
-    _written(plotting.plot_class_relevance(mhr, X, y), tmp_path / "relevance.png")
-    with pytest.raises(ValueError, match="no relevance heads"):
-        plotting.plot_class_relevance(mel, X, y)
+    # each class against the mean over classes, on a scale centred on zero
+    from sklearn_mhr.analysis import class_relevance
+
+    rel = class_relevance(mhr, X, y)
+    np.testing.assert_allclose(image, rel.per_filter - rel.per_filter.mean(0), atol=1e-12)
+    vmin, vmax = ax.images[0].get_clim()
+    assert vmin == -vmax and vmax >= np.abs(image).max()
+    fig = plotting.plot_class_relevance(mhr, X, y)
+    level, heat, key = fig.axes
+    np.testing.assert_allclose(level.lines[0].get_ydata(), rel.map_level)
+    assert key.get_ylabel() == "weight minus mean over classes"
+    _written(fig, tmp_path / "relevance.png")
+
+
+def test_class_relevance_shades_filters_with_little_energy(mhr, task, monkeypatch):
+    from sklearn_mhr import analysis
+
+    X, y = task
+    real = analysis.class_relevance(mhr, X, y)
+    # filters 6 and 7 about 35 dB below the loudest (the map is in nats of energy), 5 at 20 dB
+    real.map_level = np.array([12.0, 12.0, 11.5, 11.0, 10.0, 7.4, 4.0, 3.9])
+    monkeypatch.setattr(plotting.analysis, "class_relevance", lambda *args, **kwargs: real)
+    fig = plotting.plot_class_relevance(mhr, X, y)
+    level, heat = fig.axes[:2]
+    for ax in (level, heat):
+        assert sorted(round(p.get_x() + 0.5) for p in ax.patches) == [6, 7]
+    assert "30 dB below the loudest filter" in level.get_title()
 
 
 def test_history(mhr, mel, tmp_path):

@@ -76,6 +76,13 @@ def test_bad_test_groups_name_the_groups_there_are(speakers, groups, message):
         standard_split("folder", speakers, side="train", test_groups=groups, sample_rate=8000)
 
 
+def test_the_test_side_may_hold_every_group(speakers):
+    test = standard_split("folder", speakers, side="test", test_groups=["ann", "bob", "cy"],
+                          sample_rate=8000)
+    assert len(test.target) == 12 and "train" not in test.description
+    with pytest.raises(ValueError, match=r"no clip is in test group\(s\) \['dee'\]"):
+        standard_split("folder", speakers, side="test", test_groups=["dee"], sample_rate=8000)
+
 
 def test_folder_extensions_reach_the_loader_and_other_layouts_refuse_them(speakers, us8k):
     only_wav = standard_split("folder", speakers, side="train", sample_rate=8000,

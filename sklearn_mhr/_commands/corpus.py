@@ -10,7 +10,87 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["available_memory", "decode", "test_part"]
+__all__ = ["add_corpus_arguments", "available_memory", "decode", "test_part"]
+
+
+def add_corpus_arguments(parser, *, side: str) -> None:
+    """The options that choose a corpus and one side of its standard split.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser.
+    side : {"train", "test"}
+        ``"test"`` words them for a saved model (``evaluate``): defaults come
+        from the model, and ``--all-groups`` turns its test groups off.
+    """
+    from sklearn_mhr._commands.argtypes import extensions, groups, positive_float, positive_int
+    from sklearn_mhr.datasets.folder import DEFAULT_EXTENSIONS
+    from sklearn_mhr.datasets.protocols import DATASETS, DEFAULT_TEST_FOLD, default_duration
+
+    evaluating = side == "test"
+    parser.add_argument("--dataset", required=True, choices=DATASETS,
+                        help="corpus layout (--root says what each expects)")
+    parser.add_argument("--root", required=True, metavar="PATH",
+                        help="corpus folder (the one holding metadata/ and audio/ for "
+                             "UrbanSound8K, meta.csv for DCASE2020, one folder per label "
+                             "otherwise, with the clips directly inside)")
+    parser.add_argument("--extensions", type=extensions, default=None, metavar=".EXT,.EXT",
+                        help="folder corpus: file suffixes read as audio, case-insensitive "
+                             "(default: " + ("those the model was trained with, else "
+                                             if evaluating else "") +
+                             f"{','.join(DEFAULT_EXTENSIONS)})")
+    if evaluating:
+        parser.add_argument("--test-fold", type=int, default=None, metavar="K",
+                            help="UrbanSound8K fold to evaluate on (default: the fold the model "
+                                 f"was trained without, else {DEFAULT_TEST_FOLD})")
+        add_group_arguments(parser)
+        parser.add_argument("--duration", type=positive_float, default=None, metavar="SECONDS",
+                            help="pad or crop every test clip to this length (default: the "
+                                 "length the model was trained on, for a model trained on the "
+                                 "same corpus layout; else "
+                                 f"{default_duration('urbansound8k'):g} s for UrbanSound8K, "
+                                 "whole files otherwise)")
+        parser.add_argument("--lazy", action="store_true",
+                            help="decode the test clips a few at a time while predicting "
+                                 "instead of all up front (for a test part that does not fit "
+                                 "in memory)")
+        parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                            help="processes decoding the test clips up front (default: 1); "
+                                 "with --lazy, clips are decoded in this process while "
+                                 "predicting")
+        return
+    parser.add_argument("--test-fold", type=int, default=None, metavar="K",
+                        help="UrbanSound8K fold held out for testing, not trained on "
+                             f"(default: {DEFAULT_TEST_FOLD})")
+    parser.add_argument("--test-groups", type=groups, default=None, metavar="G1,G2",
+                        help="folder corpus: groups held out for testing, a clip's group being "
+                             "its file name up to the first underscore (default: every clip)")
+    parser.add_argument("--duration", type=positive_float, default=None, metavar="SECONDS",
+                        help="pad or crop every clip to this length (default: "
+                             f"{default_duration('urbansound8k'):g} s for UrbanSound8K, "
+                             "whole files otherwise)")
+    parser.add_argument("--lazy", action="store_true",
+                        help="decode clips while training instead of all up front (needed "
+                             "when the corpus does not fit in memory, e.g. DCASE2020 at "
+                             "44.1 kHz)")
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                        help="processes decoding audio (up front, or during training with "
+                             "--lazy; default: 1)")
+
+
+def add_group_arguments(parser, *, what: str = "test on") -> None:
+    """``--test-groups`` or ``--all-groups``, for a command on a saved model's test side."""
+    from sklearn_mhr._commands.argtypes import groups
+
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--test-groups", type=groups, default=None, metavar="G1,G2",
+                        help=f"folder corpus: the groups to {what}, a clip's group being its "
+                             "file name up to the first underscore (default: the test groups "
+                             "saved with a model trained on a folder, else every clip)")
+    choice.add_argument("--all-groups", action="store_true",
+                        help=f"folder corpus: {what} every clip, whatever test groups the "
+                             "model saved (e.g. a folder of new speakers)")
 
 
 def test_part(args, trained: dict, sample_rate: int):
@@ -19,6 +99,9 @@ def test_part(args, trained: dict, sample_rate: int):
     Options left unset take what the model was trained with: the fold or
     groups it was trained without, the file suffixes it read and its clip
     length (the last three when it was trained on the same corpus layout).
+    ``args.all_groups`` (``--all-groups``) turns the remembered groups off, so
+    that every clip of a folder counts, as for a model trained on another
+    folder.
     """
     from sklearn_mhr.datasets import protocols
 
@@ -26,16 +109,30 @@ def test_part(args, trained: dict, sample_rate: int):
     test_fold = args.test_fold
     if test_fold is None and args.dataset == "urbansound8k" and trained.get("test_fold"):
         test_fold = trained["test_fold"]
+    all_groups = getattr(args, "all_groups", False)
+    if all_groups and args.dataset != "folder":
+        raise ValueError(f"--all-groups is for the folder layout; {args.dataset} has no groups")
     test_groups, extensions = args.test_groups, args.extensions
+    remembered = None
     if args.dataset == "folder" and same_layout:
-        test_groups = trained.get("test_groups") if test_groups is None else test_groups
+        if test_groups is None and not all_groups:
+            test_groups = remembered = trained.get("test_groups")
         extensions = trained.get("extensions") if extensions is None else extensions
     duration = args.duration
     if duration is None and same_layout:
         duration = trained.get("duration")
-    return protocols.standard_split(args.dataset, args.root, side="test", test_fold=test_fold,
-                                    test_groups=test_groups, extensions=extensions,
-                                    sample_rate=int(sample_rate), duration=duration)
+    try:
+        return protocols.standard_split(args.dataset, args.root, side="test",
+                                        test_fold=test_fold, test_groups=test_groups,
+                                        extensions=extensions, sample_rate=int(sample_rate),
+                                        duration=duration)
+    except ValueError as exc:
+        if remembered is None or "no clip is in test group" not in str(exc):
+            raise
+        raise ValueError(
+            f"{exc}. The test groups {', '.join(remembered)} are those saved with the model; "
+            "pass --all-groups to use every clip of the folder, or --test-groups to choose "
+            "others") from None
 
 
 def _decoded_bytes(part) -> float:

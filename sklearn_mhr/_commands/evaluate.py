@@ -9,7 +9,20 @@ import numpy as np
 from sklearn_mhr._commands import corpus, plain
 from sklearn_mhr._commands.params import check_window_fits
 
-__all__ = ["metrics", "run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "metrics", "run"]
+
+HELP = "score a saved model on a corpus' standard test split"
+DESCRIPTION = ("Accuracy, macro F1, log loss and the confusion matrix of a saved model on the "
+               "test side of a corpus' standard split (UrbanSound8K: the held-out fold; "
+               "DCASE2020: fold1_evaluate.csv, with per-device accuracy; folder: every clip, or "
+               "those of --test-groups).")
+
+
+def add_arguments(parser) -> None:
+    """The options of ``sklearn-mhr evaluate``."""
+    parser.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
+    corpus.add_corpus_arguments(parser, side="test")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
 
 
 def metrics(y_true, proba, classes, device=None) -> dict:

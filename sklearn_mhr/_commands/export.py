@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-__all__ = ["run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
+
+HELP = "write a saved model as an ONNX file or a torch.export archive"
+DESCRIPTION = ("Write the network of a saved model for inference without sklearn-mhr: float32 "
+               "waveforms (batch, n_samples) at the model's sample rate in, class probabilities "
+               "out, in the order of the model's labels (stored in the file). ONNX needs onnx "
+               "and onnxscript (pip install onnx onnxscript).")
+
+
+def add_arguments(parser) -> None:
+    """The options of ``sklearn-mhr export``."""
+    from sklearn_mhr._export_formats import FORMATS
+
+    parser.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
+    parser.add_argument("--format", choices=FORMATS, default="onnx",
+                        help="onnx (default) or torch (a torch.export .pt2 archive)")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="file to write, e.g. model.onnx or model.pt2")
 
 
 def run(args) -> int:

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["KINDS", "FORMATS", "run"]
+__all__ = ["DESCRIPTION", "FORMATS", "HELP", "KINDS", "add_arguments", "run"]
+
+HELP = "draw a saved model's filters, heads, training curves and errors"
+DESCRIPTION = ("Draw what a saved model learned (needs matplotlib: pip install matplotlib). "
+               "filters: centres and responses; history: training curves; clip: each stage of "
+               "the network for one clip per label; relevance: mean head weight per filter and "
+               "class; confusion: confusion matrices (per device for DCASE2020); timeline (only "
+               "with --kind timeline): class probabilities over time of each audio file, window "
+               "by window, for long recordings. Clips come from audio files, from the test side "
+               "of a corpus (--dataset/--root), or, for a model written by sklearn-mhr demo, "
+               "from the demo's held-out clips.")
 
 #: what ``--kind`` draws, each by a function of :mod:`sklearn_mhr.plotting`
 KINDS = ("filters", "history", "clip", "relevance", "confusion", "timeline")
@@ -17,6 +27,49 @@ _ON_REQUEST = ("timeline",)
 _NEED_CLIPS = ("clip", "relevance", "confusion")
 _NEED_LABELS = ("confusion",)
 FORMATS = ("png", "svg", "pdf")
+
+
+def add_arguments(parser) -> None:
+    """The options of ``sklearn-mhr plot``."""
+    from sklearn_mhr._commands.argtypes import extensions, positive_float, positive_int
+    from sklearn_mhr._commands.corpus import add_group_arguments
+    from sklearn_mhr.datasets.protocols import DATASETS
+
+    parser.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="audio files to draw (relevance then groups them by predicted "
+                             "label)")
+    parser.add_argument("--kind", action="append", choices=KINDS, default=None,
+                        help="what to draw (repeatable; default: every kind the inputs allow)")
+    parser.add_argument("--out", default="mhr-plots", metavar="DIR_OR_FILE",
+                        help="folder for the figures (default: mhr-plots), or one file whose "
+                             "extension (.png, .svg, .pdf) sets the format")
+    parser.add_argument("--format", choices=FORMATS, default=None,
+                        help="format of the figures written to a folder (default: png)")
+    parser.add_argument("--dpi", type=positive_int, default=100,
+                        help="resolution (default: 100)")
+    parser.add_argument("--max-clips", type=positive_int, default=4, metavar="N",
+                        help="clip figures to draw, the first clip of each label (default: 4)")
+    parser.add_argument("--dataset", default=None, choices=DATASETS,
+                        help="corpus layout whose test side gives the clips")
+    parser.add_argument("--root", default=None, metavar="PATH", help="corpus folder")
+    parser.add_argument("--test-fold", type=int, default=None, metavar="K",
+                        help="UrbanSound8K fold to draw (default: the one the model was "
+                             "trained without)")
+    add_group_arguments(parser, what="draw from")
+    parser.add_argument("--extensions", type=extensions, default=None, metavar=".EXT,.EXT",
+                        help="folder corpus: file suffixes to read (default: those the model "
+                             "was trained on, else the loader's)")
+    parser.add_argument("--duration", type=positive_float, default=None, metavar="SECONDS",
+                        help="pad or crop clips to this length (default: the model's training "
+                             "length)")
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                        help="processes decoding the corpus (default: 1)")
+    parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
+                        help="timeline: window length (default: the model's training clips' "
+                             "length)")
+    parser.add_argument("--hop", type=positive_float, default=None, metavar="SECONDS",
+                        help="timeline: seconds between windows (default: half the window)")
 
 
 def _outputs(out: str, fmt: str | None, n_figures_max: int):

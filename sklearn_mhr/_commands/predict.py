@@ -7,7 +7,26 @@ import json
 from sklearn_mhr._commands import plain
 from sklearn_mhr._commands.params import check_window_fits
 
-__all__ = ["run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
+
+HELP = "label audio files with a saved model"
+DESCRIPTION = ("Print one line per file: path, predicted label and its probability "
+               "(tab-separated), or one JSON object per line with --json. With --window "
+               "and/or --hop, one row per window of each file instead (CSV or JSON lines), "
+               "files read block by block whatever their length.")
+
+
+def add_arguments(parser) -> None:
+    """The options of ``sklearn-mhr predict``."""
+    from sklearn_mhr._commands import windows
+    from sklearn_mhr._commands.argtypes import positive_float, positive_int
+
+    parser.add_argument("--model", required=True, metavar="DIR", help="saved model directory")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, ...)")
+    parser.add_argument("--duration", type=positive_float, default=None, metavar="SECONDS",
+                        help="pad or crop to this length (default: the model's training length)")
+    parser.add_argument("--json", action="store_true", help="print JSON lines instead")
+    windows.add_arguments(parser, positive_float, positive_int)
 
 
 def run(args) -> int:

@@ -1,9 +1,10 @@
-"""Progress as plain lines, for output that is not a terminal (a log, a pipe, a batch job).
+"""Progress as plain lines, the same on a terminal and in a log (a pipe, a batch job).
 
-On a terminal, ``train`` prints skorch's epoch table and ``tune`` a progress
-bar of its trials; neither shows in a log. :class:`TrialLines` gives ``tune``
-one line per trial it ends instead (:func:`trial_line`), and
-:func:`epoch_printer` gives ``train`` one line per epoch (:func:`epoch_line`).
+:func:`epoch_printer` gives ``train`` and ``demo`` one line per epoch
+(:func:`epoch_line`: epoch n/N, losses, time, time left), where skorch's
+table has no epoch count and no time left. ``tune`` shows a bar of its trials
+on a terminal; :class:`TrialLines` gives it one line per trial it ends
+instead (:func:`trial_line`) where the bar would not show.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import threading
 
 from sklearn_mhr._numbers import is_number
 
-__all__ = ["TrialLines", "describe_params", "epoch_line", "epoch_printer", "trial_line"]
+__all__ = ["TrialLines", "describe_params", "duration_text", "epoch_line", "epoch_printer",
+           "trial_line"]
 
 
 def describe_params(params: dict) -> str:
@@ -26,7 +28,19 @@ def _number(value) -> float | None:
     return float(value) if is_number(value, finite=True) else None
 
 
-def epoch_line(record: dict, max_epochs: int) -> str:
+def duration_text(seconds: float) -> str:
+    """A duration as a person reads it: ``"42 s"``, ``"3 min 05 s"``, ``"2 h 07 min"``."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def epoch_line(record: dict, max_epochs: int, seconds_left: float | None = None) -> str:
     """One line for one epoch of a skorch history.
 
     Parameters
@@ -37,27 +51,43 @@ def epoch_line(record: dict, max_epochs: int) -> str:
         recorded; absent (or non-finite) ones are left out of the line.
     max_epochs : int
         Epochs the fit may run (fewer with early stopping).
+    seconds_left : float, optional
+        Estimated time to the last epoch; shown when given and the epoch is
+        not the last.
 
     Returns
     -------
     str
-        E.g. ``"epoch 3/20: train loss 1.234, valid loss 1.111, valid acc 0.650, 4.2 s"``.
+        E.g. ``"epoch 3/20: train loss 1.234, valid loss 1.111, valid acc 0.650, 4.2 s,
+        about 1 min 11 s left"``.
     """
     fields = [(key, _number(record.get(key)))
               for key in ("train_loss", "valid_loss", "valid_acc", "dur")]
     parts = [f"{value:.1f} s" if key == "dur" else f"{key.replace('_', ' ')} {value:.3f}"
              for key, value in fields if value is not None]
-    head = f"epoch {record.get('epoch', '?')}/{max_epochs}"
+    epoch = record.get("epoch", "?")
+    if seconds_left is not None and isinstance(epoch, int) and epoch < max_epochs:
+        parts.append(f"about {duration_text(seconds_left)} left")
+    head = f"epoch {epoch}/{max_epochs}"
     return f"{head}: {', '.join(parts)}" if parts else head
 
 
-def epoch_printer():
-    """A skorch callback that prints :func:`epoch_line` at the end of every epoch."""
+def epoch_printer(prefix: str = ""):
+    """A skorch callback that prints :func:`epoch_line` at the end of every epoch.
+
+    The time left is the mean duration of the epochs this fit has run times
+    the epochs still to run (an upper bound with early stopping).
+
+    Parameters
+    ----------
+    prefix : str, default=""
+        Put before every line (e.g. an indent under a heading).
+    """
     from skorch.callbacks import Callback
 
     class EpochLines(Callback):
         def on_train_begin(self, net, **kwargs):
-            self.printed_ = len(net.history)
+            self.printed_ = self.first_ = len(net.history)
 
         def on_epoch_end(self, net, **kwargs):
             self._print(net)
@@ -67,8 +97,14 @@ def epoch_printer():
             self._print(net)
 
         def _print(self, net):
+            durations = [_number(r.get("dur")) for r in net.history[self.first_:]]
+            durations = [d for d in durations if d is not None]
+            per_epoch = sum(durations) / len(durations) if durations else None
             for record in net.history[self.printed_:]:
-                print(epoch_line(record, net.max_epochs), flush=True)
+                epoch = record.get("epoch")
+                left = (per_epoch * (net.max_epochs - epoch)
+                        if per_epoch is not None and isinstance(epoch, int) else None)
+                print(prefix + epoch_line(record, net.max_epochs, left), flush=True)
             self.printed_ = len(net.history)
 
     return EpochLines()

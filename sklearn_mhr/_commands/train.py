@@ -11,7 +11,30 @@ from sklearn_mhr._commands.params import build_estimator, check_window_fits
 from sklearn_mhr._commands.progress import epoch_printer
 from sklearn_mhr.datasets import protocols
 
-__all__ = ["run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
+
+HELP = "fit on a corpus' standard training split and save the model"
+DESCRIPTION = ("Fit MHRAudioClassifier on the training side of a corpus' standard split "
+               "(UrbanSound8K: every fold but --test-fold; DCASE2020: fold1_train.csv; folder: "
+               "every clip, or those outside --test-groups) and save it as a model directory.")
+
+
+def add_arguments(parser) -> None:
+    """The options of ``sklearn-mhr train``."""
+    from sklearn_mhr._commands.params import add_model_arguments
+
+    corpus.add_corpus_arguments(parser, side="train")
+    parser.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
+    add_model_arguments(parser)
+    parser.add_argument("--checkpoint-dir", default=None, metavar="DIR",
+                        help="write a checkpoint after every epoch to DIR, so that a run killed "
+                             "or stopped with Ctrl-C can go on with --resume")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on from the checkpoint in --checkpoint-dir (same corpus and "
+                             "options as the run that wrote it) to the model that run would "
+                             "have given")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print skorch's epoch table instead of one line per epoch")
 
 
 def run(args) -> int:
@@ -26,12 +49,12 @@ def run(args) -> int:
     estimator = build_estimator(args, sample_rate=part.sample_rate)
     check_window_fits(estimator, part.duration)
     estimator.set_params(checkpoint_dir=args.checkpoint_dir)
-    if not args.verbose:  # not on a terminal (a log, a pipe): a plain line per epoch
+    if not args.verbose:  # a line per epoch with the time left, on a terminal and in a log
         estimator.set_params(callbacks=[("epoch_lines", epoch_printer())])
     out = persistence.check_save_path(args.out)
     classes = np.unique(part.target)
     length = "whole files" if part.duration is None else f"{part.duration:g} s"
-    print(f"Training on {len(part.target)} clips of {part.description}: {len(classes)} classes, "
+    print(f"Training on {len(part.target)} clips in {len(classes)} classes ({part.description}), "
           f"{part.sample_rate} Hz, {length}{', read lazily' if args.lazy else ''}", flush=True)
     if args.resume:
         from sklearn_mhr._skorch.checkpoint import read_checkpoint
@@ -59,6 +82,6 @@ def run(args) -> int:
         "fit_seconds": round(fit_seconds, 3),
     }
     persistence.save(estimator, out, metadata=metadata)
-    print(f"Trained {epochs} epochs in {fit_seconds:.1f} s ({fit_seconds / max(epochs, 1):.1f} s "
-          f"per epoch); model saved to '{out}'")
+    print(f"Trained {epochs} epoch{'' if epochs == 1 else 's'} in {fit_seconds:.1f} s "
+          f"({fit_seconds / max(epochs, 1):.1f} s per epoch); model saved to '{out}'")
     return 0

@@ -14,7 +14,47 @@ from sklearn_mhr._commands.params import SHORTCUTS, build_estimator, check_windo
 from sklearn_mhr._commands.progress import TrialLines, describe_params
 from sklearn_mhr.datasets import protocols
 
-__all__ = ["run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
+
+HELP = "search hyper-parameters with Optuna; workers sharing a storage share the study"
+DESCRIPTION = ("Search heads, filters, context, back end width, learning rate and epochs with "
+               "Optuna on the training side of a corpus' standard split, with cross-validation "
+               "and per-epoch pruning; then train the best parameters on that whole side and "
+               "save the trials (trials.csv), plots (with matplotlib) and the model (model/) in "
+               "--out. Parameters set with the model options below are fixed, not searched. The "
+               "same command started elsewhere with the same --storage and --study-name joins "
+               "the search.")
+
+
+def add_arguments(parser) -> None:
+    """The options of ``sklearn-mhr tune``."""
+    from sklearn_mhr._commands.argtypes import positive_float, positive_int
+    from sklearn_mhr._commands.params import add_model_arguments
+
+    corpus.add_corpus_arguments(parser, side="train")
+    parser.add_argument("--n-trials", required=True, type=positive_int, metavar="N",
+                        help="finished trials the study should hold in total, across every "
+                             "worker")
+    parser.add_argument("--cv", type=positive_int, default=None, metavar="K",
+                        help="folds (default: UrbanSound8K's own folds, leave one out; "
+                             "3 stratified folds otherwise)")
+    parser.add_argument("--storage", default=None, metavar="PATH_OR_URL",
+                        help="journal file shared by workers on one machine (default: "
+                             "OUT/study.journal), or a database URL such as "
+                             "postgresql://user:password@host/db for several machines")
+    parser.add_argument("--study-name", default="mhr", metavar="NAME",
+                        help="study to create or join (default: mhr)")
+    parser.add_argument("--timeout", type=positive_float, default=None, metavar="SECONDS",
+                        help="start no trial after this long")
+    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                        help="trials at once in this process (threads; default: 1); torch "
+                             "threads per trial default to the cores divided by this")
+    parser.add_argument("--out", default="mhr-tune", metavar="DIR",
+                        help="folder for trials.csv, the plots, model/ and the default journal "
+                             "(default: mhr-tune)")
+    parser.add_argument("--no-refit", dest="refit", action="store_false",
+                        help="search only; do not train and save the best model")
+    add_model_arguments(parser)
 
 _NOT_SEARCHED = {"random_state", "n_threads", "device", "verbose", "n_workers", "callbacks",
                  "checkpoint_dir"}

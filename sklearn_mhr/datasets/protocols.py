@@ -137,13 +137,14 @@ def _folder(root, side, test_groups, sample_rate, duration, memory, extensions) 
                               memory=memory,
                               extensions=DEFAULT_EXTENSIONS if extensions is None else extensions)
     groups = clip_groups(bunch.filenames)
-    what = f"audio folder '{root}', {len(bunch.target_names)} labels"
+    what = f"audio folder '{root}'"
     if test_groups is None:
         return Part(bunch.data, bunch.target, what, None, sample_rate, duration, groups=groups)
     test_groups = sorted(set(test_groups))
     missing = sorted(set(test_groups) - set(groups.tolist()))
     in_test = np.isin(groups, test_groups)
-    if missing or in_test.all():
+    # the test side may hold every clip (a folder of new sources); only training needs some left
+    if missing or (side == "train" and in_test.all()):
         problem = (f"no clip is in test group(s) {missing}" if missing
                    else f"test groups {test_groups} hold every clip, leaving none to train on")
         raise ValueError(f"'{root}': {problem}; its groups are {sorted(set(groups.tolist()))} "
@@ -172,7 +173,9 @@ def standard_split(dataset: str, root, *, side: str, test_fold: int | None = Non
         UrbanSound8K fold held out (default 10).
     test_groups : sequence of str, optional
         Folder corpus: the groups held out for the test side; None puts every
-        clip on either side.
+        clip on either side. Every group named must occur in the folder; on
+        the training side they must leave some clip, on the test side they may
+        hold them all.
     sample_rate : int, optional
         Rate in Hz (default: the loader's, see `default_sample_rate`).
     duration : float, optional

@@ -7,6 +7,7 @@ resamples with a polyphase filter.
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import warnings
 from collections.abc import Callable, Sequence
@@ -223,6 +224,10 @@ def map_clips(
     tasks = (joblib.delayed(func)(*job) for job in jobs)
     results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     if verbose:
-        # disable=None: a bar on a terminal, none in logs and pipes
-        results = tqdm(results, total=len(jobs), desc="Decoding audio", unit="clip", disable=None)
+        # disable=None: a bar on a terminal, none in logs and pipes; tqdm draws nothing on a
+        # terminal that reports a size of 0 x 0 (some editors' and remote shells'
+        # pseudo-terminals), so the size falls back to $COLUMNS x $LINES, else 80 x 24
+        columns, lines = shutil.get_terminal_size()
+        results = tqdm(results, total=len(jobs), desc="Decoding audio", unit="clip", disable=None,
+                       ncols=columns, nrows=lines)
     return list(results)
