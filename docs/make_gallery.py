@@ -75,7 +75,7 @@ CAPTIONS = {
 
 
 #: parameters that say how a model ran, not what it is
-RUNTIME_PARAMS = ("callbacks", "checkpoint_dir", "n_threads", "verbose")
+RUNTIME_PARAMS = ("callbacks", "checkpoint_dir", "n_threads", "spectra_cache_mb", "verbose")
 
 
 def drawn_from(model: Path) -> dict:

@@ -12,8 +12,8 @@ import numpy as np
 
 from sklearn_mhr import analysis
 
-__all__ = ["plot_class_relevance", "plot_clip", "plot_confusion", "plot_filters", "plot_history",
-           "plot_timeline"]
+__all__ = ["plot_class_relevance", "plot_clip", "plot_confusion", "plot_filters",
+           "plot_group_accuracy", "plot_history", "plot_timeline"]
 
 #: floor of the response plots, in dB below the strongest filter
 RESPONSE_FLOOR_DB = -60.0
@@ -265,6 +265,52 @@ def plot_history(estimator, *, fig=None):
         axes[1].plot(hist.epoch, hist.valid_acc, "o-", ms=3, color="C1")
         axes[1].set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02),
                     title="validation accuracy")
+    return fig
+
+
+def plot_group_accuracy(estimator, X, y, groups, *, what="group", fig=None):
+    """Accuracy per group of clips (device, fold, speaker), with the mean and the overall.
+
+    A bar per group, labelled with its clip count; dashed lines at the mean
+    over groups and at the accuracy over all clips; the title gives the
+    spread (best group minus worst). From
+    :func:`sklearn_mhr.analysis.accuracy_by_group`.
+
+    Parameters
+    ----------
+    estimator : MHRAudioClassifier
+        Fitted.
+    X : ndarray of shape (n_clips, n_samples), or sequence of 1-D arrays
+    y : array-like of shape (n_clips,)
+        True labels.
+    groups : array-like of shape (n_clips,)
+        The group of each clip.
+    what : str, default="group"
+        What a group is ("device", "fold", "speaker"), for the axis and title.
+    fig : matplotlib Figure, optional
+        Figure to draw into (cleared); a new one by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    scores = analysis.accuracy_by_group(estimator, X, y, groups)
+    width = max(4.0, 1.0 + 0.6 * len(scores.groups))
+    fig, (ax,) = _figure(fig, 1, 1, size=(width, 3.6))
+    positions = np.arange(len(scores.groups))
+    ax.bar(positions, scores.accuracy, color="tab:blue")
+    for x, (acc, n) in enumerate(zip(scores.accuracy, scores.n_clips, strict=True)):
+        ax.text(x, acc + 0.01, f"{acc:.2f}\n{n} clips", ha="center", va="bottom", fontsize=8)
+    ax.axhline(scores.mean, color="tab:orange", linestyle="--",
+               label=f"mean over {what}s {scores.mean:.3f}")
+    ax.axhline(scores.overall, color="grey", linestyle=":",
+               label=f"all clips {scores.overall:.3f}")
+    ax.set_xticks(positions, scores.groups)
+    ax.set_xlabel(what)
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0, 1.15)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(f"Accuracy per {what}: best - worst {scores.spread:.3f} (worst: {scores.worst})")
     return fig
 
 

@@ -190,7 +190,8 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
                                "--dpi", "40"]),
         "plot dcase": ("train dcase", ["plot", "--model", "model_dcase", "--dataset",
                                        "dcase2020", "--root", "dcase", "--kind", "confusion",
-                                       "--kind", "clip", "--max-clips", "2", "--format", "svg",
+                                       "--kind", "clip", "--kind", "groups", "--max-clips", "2",
+                                       "--format", "svg",
                                        "--out", "dcase_plots", "--dpi", "40"]),
         "plot files": ("train folder", ["plot", "--model", "model_folder", "--kind", "clip",
                                         PREDICT_FILES[1], "--out", "one_clip.pdf"]),
@@ -430,6 +431,11 @@ def test_evaluate_dcase_per_device(done, work):
     assert scores["labels"] == ["airport", "metro", "park"]
     overall = sum(e["accuracy"] * e["n_clips"] for e in scores["per_device"].values()) / 34
     assert scores["accuracy"] == pytest.approx(overall)
+    accuracies = [e["accuracy"] for e in scores["per_device"].values()]
+    spread = scores["device_spread"]
+    assert spread["mean"] == pytest.approx(np.mean(accuracies))
+    assert spread["range"] == pytest.approx(max(accuracies) - min(accuracies))
+    assert scores["per_device"][spread["worst"]]["accuracy"] == min(accuracies)
 
 
 # --------------------------------------------------------------- folder
@@ -560,12 +566,15 @@ def test_plot_dcase_writes_svg_confusion_per_device(done, work):
     result = done("plot dcase")
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (work / "dcase_plots").iterdir())
-    assert names[0].startswith("clip-") and names[-1] == "confusion.svg"
-    assert len(names) == 3 and all(n.endswith(".svg") for n in names)
+    assert names[0] == "accuracy-per-device.svg" and names[-1] == "confusion.svg"
+    assert names[1].startswith("clip-") and names[2].startswith("clip-")
+    assert len(names) == 4 and all(n.endswith(".svg") for n in names)
     svg = (work / "dcase_plots" / "confusion.svg").read_text()
     assert "<svg" in svg
     # the fixture's evaluation clips come from six devices: seven panels with "all clips"
     assert svg.count('id="axes_') == 7
+    bars = (work / "dcase_plots" / "accuracy-per-device.svg").read_text()
+    assert "Accuracy per device" in bars or "accuracy" in bars
 
 
 def test_plot_one_file_in_the_format_of_its_extension(done, work):

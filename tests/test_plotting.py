@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from tasks import TINY_PARAMS, tone_task
 
-from sklearn_mhr import MHRAudioClassifier, plotting
+from sklearn_mhr import MHRAudioClassifier, analysis, plotting
 
 matplotlib.use("Agg")
 import matplotlib.image  # noqa: E402
@@ -158,3 +158,17 @@ def test_missing_matplotlib_names_the_extra(monkeypatch, mhr):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r'pip install "\.\[plot\]"'):
         plotting.plot_history(mhr)
+
+
+def test_group_accuracy_bars_and_lines(mhr, task, tmp_path):
+    X, y = task
+    groups = np.array(["a", "b", "c"])[np.arange(len(y)) % 3]
+    fig = plotting.plot_group_accuracy(mhr, X, y, groups, what="device")
+    _written(fig, tmp_path / "groups.png")
+    ax = fig.axes[0]
+    scores = analysis.accuracy_by_group(mhr, X, y, groups)
+    heights = [patch.get_height() for patch in ax.patches]
+    np.testing.assert_allclose(heights, scores.accuracy)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert ax.get_xlabel() == "device" and ax.get_ylabel() == "accuracy"
+    assert f"best - worst {scores.spread:.3f}" in ax.get_title()

@@ -14,8 +14,9 @@ __all__ = ["DESCRIPTION", "HELP", "add_arguments", "metrics", "run"]
 HELP = "score a saved model on a corpus' standard test split"
 DESCRIPTION = ("Accuracy, macro F1, log loss and the confusion matrix of a saved model on the "
                "test side of a corpus' standard split (UrbanSound8K: the held-out fold; "
-               "DCASE2020: fold1_evaluate.csv, with per-device accuracy; folder: every clip, or "
-               "those of --test-groups).")
+               "DCASE2020: fold1_evaluate.csv; folder: every clip, or those of --test-groups), "
+               "with the accuracy per device (DCASE2020), fold (UrbanSound8K) or group (folder "
+               "file-name prefixes) and its spread across them.")
 
 
 def add_arguments(parser) -> None:
@@ -25,8 +26,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
 
 
-def metrics(y_true, proba, classes, device=None) -> dict:
-    """Accuracy, macro F1, log loss, confusion matrix and per-device accuracy.
+#: how the clips of a test part can be grouped: the report's name, and the Part's field (also
+#: the argument of `metrics`)
+GROUPINGS = (("device", "device"), ("fold", "fold"), ("group", "groups"))
+
+
+def metrics(y_true, proba, classes, device=None, fold=None, groups=None) -> dict:
+    """Accuracy, macro F1, log loss, confusion matrix and accuracy per device, fold or group.
 
     Parameters
     ----------
@@ -36,8 +42,9 @@ def metrics(y_true, proba, classes, device=None) -> dict:
         Predicted probabilities, columns following `classes`.
     classes : ndarray of shape (n_classes,)
         The model's labels.
-    device : ndarray of shape (n_clips,), optional
-        Recording device per clip.
+    device, fold, groups : ndarray of shape (n_clips,), optional
+        Recording device (DCASE2020), fold (UrbanSound8K) or group (a folder's
+        file-name prefix: a speaker, a kit) of each clip.
 
     Returns
     -------
@@ -45,10 +52,15 @@ def metrics(y_true, proba, classes, device=None) -> dict:
         ``n_clips``, ``accuracy``, ``macro_f1`` (over the labels that occur
         in `y_true` or in the predictions), ``log_loss``, ``labels`` and
         ``confusion_matrix`` (rows: true label, columns: predicted label, both
-        in the order of ``labels``), and ``per_device`` (device -> accuracy and
-        clip count) when `device` is given.
+        in the order of ``labels``); for each grouping given, ``per_device``,
+        ``per_fold`` or ``per_group`` (name -> accuracy and clip count) and
+        ``device_spread``, ``fold_spread`` or ``group_spread`` (``mean`` and
+        ``std`` of the accuracy over the groups, ``range``, the best group's
+        minus the worst's, and ``worst``, the worst group's name).
     """
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
+
+    from sklearn_mhr.analysis import group_scores
 
     unknown = sorted(set(y_true.tolist()) - set(classes.tolist()))
     if unknown:
@@ -65,17 +77,20 @@ def metrics(y_true, proba, classes, device=None) -> dict:
         "labels": [plain(c) for c in classes],
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=classes).tolist(),
     }
-    if device is not None:
-        result["per_device"] = {
-            str(d): {"accuracy": float(np.mean(y_pred[device == d] == y_true[device == d])),
-                     "n_clips": int(np.sum(device == d))}
-            for d in sorted(set(device.tolist()))
-        }
+    for (kind, _), values in zip(GROUPINGS, (device, fold, groups), strict=True):
+        if values is None:
+            continue
+        scores = group_scores(y_true, y_pred, values)
+        result[f"per_{kind}"] = {
+            str(g): {"accuracy": float(a), "n_clips": int(n)}
+            for g, a, n in zip(scores.groups, scores.accuracy, scores.n_clips, strict=True)}
+        result[f"{kind}_spread"] = {"mean": scores.mean, "std": scores.std,
+                                    "range": scores.spread, "worst": scores.worst}
     return result
 
 
 def format_report(result: dict, title: str) -> str:
-    """The human-readable report: scores, labelled confusion matrix, per-device accuracy."""
+    """The human-readable report: scores, labelled confusion matrix, accuracy per group."""
     lines = [title, "",
              f"accuracy  {result['accuracy']:.4f}",
              f"macro F1  {result['macro_f1']:.4f}",
@@ -88,10 +103,18 @@ def format_report(result: dict, title: str) -> str:
     lines.append(" " * head + "".join(f"{i:>{cell}}" for i in range(len(labels))))
     for i, (name, row) in enumerate(zip(labels, matrix, strict=True)):
         lines.append(f"{f'{i} {name}':<{head}}" + "".join(f"{v:>{cell}}" for v in row))
-    if "per_device" in result:
-        lines += ["", "Per-device accuracy", "device  accuracy  clips"]
-        for d, r in result["per_device"].items():
-            lines.append(f"{d:<6}  {r['accuracy']:8.4f}  {r['n_clips']:5d}")
+    for kind, _ in GROUPINGS:
+        if f"per_{kind}" not in result:
+            continue
+        per = result[f"per_{kind}"]
+        width = max(len(kind), *(len(name) for name in per))
+        lines += ["", f"Per-{kind} accuracy", f"{kind:<{width}}  accuracy  clips"]
+        for name, r in per.items():
+            lines.append(f"{name:<{width}}  {r['accuracy']:8.4f}  {r['n_clips']:5d}")
+        spread = result[f"{kind}_spread"]
+        lines.append(f"over {len(per)} {kind}s: mean {spread['mean']:.4f}, std "
+                     f"{spread['std']:.4f}, best - worst {spread['range']:.4f} "
+                     f"(worst: {spread['worst']})")
     return "\n".join(lines)
 
 
@@ -106,7 +129,8 @@ def run(args) -> int:
     check_window_fits(estimator, args.duration)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
     proba = estimator.predict_proba(X)
-    result = metrics(np.asarray(part.target), proba, estimator.classes_, part.device)
+    result = metrics(np.asarray(part.target), proba, estimator.classes_,
+                     **{field: getattr(part, field) for _, field in GROUPINGS})
     if args.json:
         print(json.dumps({"model": str(args.model), "dataset": args.dataset,
                           "root": str(args.root), "part": part.description, **result}))

@@ -15,17 +15,19 @@ DESCRIPTION = ("Draw what a saved model learned (needs matplotlib: pip install m
                "the network for one clip per label; relevance: mean head weight per filter and "
                "class; confusion: confusion matrices (per device for DCASE2020); timeline (only "
                "with --kind timeline): class probabilities over time of each audio file, window "
-               "by window, for long recordings. Clips come from audio files, from the test side "
+               "by window, for long recordings; groups (only with --kind groups): accuracy per "
+               "device, fold or group of a corpus' test side, with the mean and spread. Clips "
+               "come from audio files, from the test side "
                "of a corpus (--dataset/--root), or, for a model written by sklearn-mhr demo, "
                "from the demo's held-out clips.")
 
 #: what ``--kind`` draws, each by a function of :mod:`sklearn_mhr.plotting`
-KINDS = ("filters", "history", "clip", "relevance", "confusion", "timeline")
+KINDS = ("filters", "history", "clip", "relevance", "confusion", "timeline", "groups")
 #: the kinds drawn only when asked for (``--kind``), not by default
-_ON_REQUEST = ("timeline",)
+_ON_REQUEST = ("timeline", "groups")
 #: the kinds that need clips, and those that need their labels
-_NEED_CLIPS = ("clip", "relevance", "confusion")
-_NEED_LABELS = ("confusion",)
+_NEED_CLIPS = ("clip", "relevance", "confusion", "groups")
+_NEED_LABELS = ("confusion", "groups")
 FORMATS = ("png", "svg", "pdf")
 
 
@@ -95,8 +97,13 @@ def _safe(label) -> str:
 
 
 def _clips(args, estimator, trained):
-    """The clips to draw, their labels (None for files) and groups, and what they are."""
+    """The clips to draw, their labels (None for files), grouping and names, and what they are.
+
+    The grouping is ``(kind, values)``: the clips' devices, folds or groups
+    (``evaluate.GROUPINGS``), the first the corpus part has; None without one.
+    """
     from sklearn_mhr._commands import corpus
+    from sklearn_mhr._commands.evaluate import GROUPINGS
     from sklearn_mhr.io import read_audio
 
     if args.files:
@@ -112,7 +119,9 @@ def _clips(args, estimator, trained):
         part = corpus.test_part(args, trained, estimator.sample_rate)
         X = corpus.decode(part, lazy=False, n_jobs=args.workers)
         names = [Path(p).stem for p in part.data.paths]
-        return X, np.asarray(part.target), part.device, names, part.description
+        grouping = next(((kind, getattr(part, field)) for kind, field in GROUPINGS
+                         if getattr(part, field) is not None), None)
+        return X, np.asarray(part.target), grouping, names, part.description
     if trained.get("command") == "demo":
         from sklearn_mhr._commands.demo import demo_split
 
@@ -163,12 +172,17 @@ def run(args) -> int:
             raise ValueError(f"'{args.model}' has no relevance heads (n_heads=0): there is no "
                              "relevance to plot; choose another --kind")
         kinds.remove("relevance")
-    X = labels = groups = names = None
+    X = labels = grouping = names = None
     if any(k in _NEED_CLIPS for k in kinds):
-        X, labels, groups, names, description = _clips(args, estimator, trained)
-        if labels is None and any(k in _NEED_LABELS for k in kinds):
-            raise ValueError("--kind confusion needs true labels: pass --dataset and --root "
+        X, labels, grouping, names, description = _clips(args, estimator, trained)
+        needing = [k for k in kinds if k in _NEED_LABELS]
+        if labels is None and needing:
+            raise ValueError(f"--kind {needing[0]} needs true labels: pass --dataset and --root "
                              "instead of audio files")
+        if "groups" in kinds and grouping is None:
+            raise ValueError("--kind groups needs clips with devices, folds or groups: a "
+                             "DCASE2020 or UrbanSound8K corpus, or a folder whose file names "
+                             "start with their group (--dataset and --root)")
         print(f"Drawing on {description}", flush=True)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -206,6 +220,11 @@ def run(args) -> int:
                       f"timeline-{_safe(Path(path).stem)}")
         elif kind == "confusion":
             print(f"Predicting {len(X)} clips ...", flush=True)
-            write(plotting.plot_confusion(estimator, X, labels, groups=groups), "confusion")
+            devices = grouping[1] if grouping and grouping[0] == "device" else None
+            write(plotting.plot_confusion(estimator, X, labels, groups=devices), "confusion")
+        elif kind == "groups":
+            print(f"Predicting {len(X)} clips ...", flush=True)
+            write(plotting.plot_group_accuracy(estimator, X, labels, grouping[1],
+                                               what=grouping[0]), f"accuracy-per-{grouping[0]}")
     print(f"Wrote {len(written)} figure(s) to '{folder}'.")
     return 0
