@@ -332,7 +332,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             valid_set = ClipDataset(clips, y_idx, valid_idx)
         train_set = ClipDataset(clips, y_idx, train_idx)
         device = resolve_device(self.device)
-        checkpoint = checkpoints(self, seed, classes, y_idx, resume)
+        checkpoint = checkpoints(self, seed, classes, y_idx, resume, clips)
         with torch_threads(self.n_threads), seeded_rng(seed, device), checkpoint.lock():
             if continuing:
                 continue_net(self, device, valid_set, checkpoint.callback)

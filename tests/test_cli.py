@@ -10,10 +10,12 @@ of its own.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -649,6 +651,24 @@ def test_resume_needs_a_checkpoint_folder(work):
     assert "--resume needs --checkpoint-dir" in error_line(run_cli(work, *args), "train")
 
 
+def test_train_checks_that_it_can_save_before_training(done, work, tmp_path):
+    """A folder another save holds is refused before the epochs, not after them."""
+    assert done("train folder").returncode == 0
+    out = tmp_path / "held"
+    shutil.copytree(work / "model_folder", out)
+    (out / ".saving.lock").write_text(f"{os.getpid()} {socket.gethostname()}\n")  # live: us
+    args = ["train", "--dataset", "folder", "--root", str(work / "folder"), "--out", str(out),
+            *TINY]
+    result = run_cli(work, *args)
+    assert "another process is saving a model to" in error_line(result, "train")
+    assert "Training on" not in result.stdout
+    (out / ".saving.lock").write_text("")  # never completed: broken, not held
+    result = run_cli(work, *args)
+    assert result.returncode == 0, result.stderr
+    assert not (out / ".saving.lock").exists()
+    load(out)
+
+
 def test_demo_overwrites_only_its_own_filters_table(done, work, tmp_path):
     assert done("demo").returncode == 0
     foreign = tmp_path / "model_with_notes"
@@ -656,6 +676,9 @@ def test_demo_overwrites_only_its_own_filters_table(done, work, tmp_path):
     meta = json.loads((foreign / "meta.json").read_text())
     meta["metadata"]["command"] = "train"  # a model of someone else's, beside their own table
     (foreign / "meta.json").write_text(json.dumps(meta))
+    manifest = json.loads((foreign / "manifest.json").read_text())
+    manifest["files"]["meta.json"] = hashlib.sha256((foreign / "meta.json").read_bytes()).hexdigest()
+    (foreign / "manifest.json").write_text(json.dumps(manifest))
     (foreign / "filters.csv").write_text("my own filters\n")
     args = [*DEMO[:-1], str(foreign)]
     line = error_line(run_cli(work, *args), "demo")
