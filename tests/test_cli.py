@@ -677,7 +677,8 @@ def test_demo_overwrites_only_its_own_filters_table(done, work, tmp_path):
     meta["metadata"]["command"] = "train"  # a model of someone else's, beside their own table
     (foreign / "meta.json").write_text(json.dumps(meta))
     manifest = json.loads((foreign / "manifest.json").read_text())
-    manifest["files"]["meta.json"] = hashlib.sha256((foreign / "meta.json").read_bytes()).hexdigest()
+    meta_bytes = (foreign / "meta.json").read_bytes()
+    manifest["files"]["meta.json"] = hashlib.sha256(meta_bytes).hexdigest()
     (foreign / "manifest.json").write_text(json.dumps(manifest))
     (foreign / "filters.csv").write_text("my own filters\n")
     args = [*DEMO[:-1], str(foreign)]
