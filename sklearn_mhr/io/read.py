@@ -21,8 +21,16 @@ from tqdm.auto import tqdm
 
 from sklearn_mhr.io.checks import check_duration, check_offset, check_sample_rate
 
-__all__ = ["AudioReadError", "TruncatedAudioWarning", "file_stamp", "map_clips", "read_audio",
-           "read_clip"]
+__all__ = ["MAX_DECODED_SAMPLES", "MIN_FILE_SAMPLE_RATE", "AudioReadError",
+           "TruncatedAudioWarning", "file_stamp", "map_clips", "read_audio", "read_clip"]
+
+#: lowest sample rate a file's header may give: below it no audio of interest is recorded,
+#: and a header saying 1 Hz would make a small file an hours-long clip
+MIN_FILE_SAMPLE_RATE = 1000
+
+#: most samples one read may produce (after resampling): 2**28 is 93 minutes at 48 kHz, whose
+#: decoding takes about 2 GiB at its peak; checked before anything is allocated
+MAX_DECODED_SAMPLES = 2**28
 
 
 class AudioReadError(ValueError):
@@ -58,7 +66,8 @@ def declared_wav_frames(path) -> int | None:
                     return None if not block_align or size in (0, 0xFFFFFFFF) \
                         else size // block_align
                 if chunk == b"fmt ":
-                    fmt = f.read(size)
+                    fmt = f.read(min(size, 64))  # never what a crafted size asks for
+                    f.seek(size - len(fmt), os.SEEK_CUR)
                     block_align = struct.unpack("<H", fmt[12:14])[0] if len(fmt) >= 14 else None
                     f.seek(size & 1, os.SEEK_CUR)
                 else:
@@ -66,6 +75,18 @@ def declared_wav_frames(path) -> int | None:
     except OSError:
         return None
     return None
+
+
+def _check_size(path: str, file_rate: int, channels: int, frames: int, out_rate: int) -> None:
+    """Refuse a read whose samples (as read, and as resampled) would pass the bound."""
+    decoded = max(frames, 0) * max(channels, 1)
+    resampled = -(-max(frames, 0) * out_rate // file_rate)
+    if max(decoded, resampled) > MAX_DECODED_SAMPLES:
+        raise AudioReadError(
+            f"Audio file '{path}' would decode to {max(decoded, resampled)} samples "
+            f"({frames} frames of {channels} channel(s) at {file_rate} Hz, resampled to "
+            f"{out_rate} Hz), more than the {MAX_DECODED_SAMPLES} one read may allocate; pass a "
+            "duration (and offset) to read part of it, or check its header.")
 
 
 def read_audio(
@@ -106,8 +127,10 @@ def read_audio(
     FileNotFoundError
         If `path` does not exist.
     AudioReadError
-        If the file is corrupt or unsupported, holds no samples, or holds NaN
-        or infinite samples.
+        If the file is corrupt or unsupported, holds no samples, holds NaN
+        or infinite samples, gives a sample rate under
+        `MIN_FILE_SAMPLE_RATE`, or would decode to more than
+        `MAX_DECODED_SAMPLES` samples (checked before reading).
     ValueError
         For invalid arguments, or an `offset` past the end of the file.
     """
@@ -138,6 +161,12 @@ def read_audio(
         with sf.SoundFile(path) as f:
             file_rate = f.samplerate
             n_frames = f.frames
+            if file_rate < MIN_FILE_SAMPLE_RATE:
+                raise AudioReadError(
+                    f"Audio file '{path}' gives a sample rate of {file_rate} Hz in its header, "
+                    f"under the {MIN_FILE_SAMPLE_RATE} Hz this reader accepts; the header is "
+                    "damaged, or the file is no audio recording. Re-encode it or remove it "
+                    "from the list.")
             start = round(offset * file_rate)
             if start and start >= n_frames:
                 raise ValueError(
@@ -156,6 +185,9 @@ def read_audio(
             frames = -1
             if duration is not None:
                 frames = int(np.ceil(duration * file_rate))
+            _check_size(path, file_rate, f.channels,
+                        n_frames - start if frames < 0 else min(frames, n_frames - start),
+                        file_rate if sample_rate is None else sample_rate)
             if start:
                 f.seek(start)
             data = f.read(frames=frames, dtype="float32", always_2d=True)
