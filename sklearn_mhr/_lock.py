@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["folder_lock", "lock_holder", "lock_is_stale"]
+__all__ = ["folder_lock", "lock_holder", "lock_is_stale", "pid_alive"]
 
 _POLL = 0.05  # seconds between tries of a waiting lock
 
@@ -36,7 +36,7 @@ def _start_time(pid: int) -> str:
         return "-"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     """Whether a process with id `pid` runs on this machine (True when it cannot be told)."""
     if pid <= 0:
         return False
@@ -99,7 +99,7 @@ def lock_is_stale(lock: Path, text: str | None = None) -> bool:
     pid, host = int(fields[0]), fields[1]
     if host != socket.gethostname():
         return False  # another machine's process: cannot be told from here
-    if not _pid_alive(pid):
+    if not pid_alive(pid):
         return True
     start = fields[2] if len(fields) == 3 else "-"
     now = _start_time(pid)

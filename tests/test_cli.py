@@ -796,3 +796,22 @@ def test_epoch_printer_prints_every_epoch_even_the_one_early_stopping_ends(capsy
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
     assert [line.split(":")[0] for line in lines] == [f"epoch {k}/30" for k in
                                                       range(1, epochs + 1)]
+
+
+def test_warnings_print_as_one_line_naming_the_command(monkeypatch, capsys):
+    import warnings
+
+    import sklearn_mhr._commands.export as export_command
+    from sklearn_mhr.cli import main
+    from sklearn_mhr.io import TruncatedAudioWarning
+
+    def run(args):
+        warnings.warn("Audio file 'cut.wav' is truncated:\n its header declares 8001 frames",
+                      TruncatedAudioWarning, stacklevel=2)
+        return 0
+
+    monkeypatch.setattr(export_command, "run", run)
+    assert main(["export", "--model", "m", "--out", "m.onnx"]) == 0
+    err = capsys.readouterr().err
+    assert err == ("sklearn-mhr export: warning: Audio file 'cut.wav' is truncated: its header "
+                   "declares 8001 frames (TruncatedAudioWarning)\n")
