@@ -76,9 +76,12 @@ def read_regular(path: Path, what: str = "file") -> bytes:
         if os.path.isdir(path):
             raise ValueError(f"'{path}' is a folder; the {what} must be a regular file") from None
         raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ValueError(f"'{path}' is {kind}; the {what} must be a regular file")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise ValueError(f"'{path}' is not a regular file; the {what} must be one")
         return f.read()
 
 

@@ -114,3 +114,15 @@ def test_reading_audio_does_not_load_torch():
             "print(sorted(m for m in ('torch', 'skorch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_crash_safe_folder_engine_knows_no_model():
+    """Saves, checkpoints, the clip cache and the search's output share it: it stays below all."""
+    engine = ("sklearn_mhr._safe_folder", "sklearn_mhr._lock")
+    bad = [(n, i) for n, i in _offenders(engine, ("sklearn_mhr", "torch", "skorch", "numpy"))
+           if not _within(i, engine)]
+    assert bad == []
+    assert "sklearn_mhr._safe_folder" in _internal("sklearn_mhr.persistence")
+    assert "sklearn_mhr._safe_folder" in _internal("sklearn_mhr._skorch.checkpoint")
+    assert "sklearn_mhr._lock" in _internal("sklearn_mhr._commands.tune")
+    assert not any("fcntl" in IMPORTS[name] for name in MODULES)
