@@ -504,3 +504,17 @@ def test_memory_that_is_a_file_is_refused_naming_it(folder, tmp_path):
     with pytest.raises(ValueError, match=r"memory='.*cache' is a file, not a folder"):
         AudioLoader(memory=str(tmp_path / "cache")).transform(folder[0][:1])
     assert (tmp_path / "cache").read_text() == "mine"
+
+
+def test_resampling_filters_past_the_bound_are_refused(tmp_path):
+    path = tmp_path / "odd.wav"
+    sf.write(path, np.zeros(800, np.int16), 8000, subtype="PCM_16")
+    _with_header_rate(path, 79_167)  # coprime with 16 kHz: a filter of 1.6 million taps
+    with pytest.raises(AudioReadError, match=rf"Resampling audio file '{re.escape(str(path))}' "
+                                             r"from 79167 Hz to 16000 Hz takes a filter of"):
+        read_audio(path, sample_rate=16000)
+    assert read_audio(path).shape == (800,)  # at its own rate, nothing to design
+    _with_header_rate(path, 4_000_000)
+    with pytest.raises(AudioReadError, match=r"gives a sample rate of 4000000 Hz in its header, "
+                                             r"over the 768000 Hz"):
+        read_audio(path)
