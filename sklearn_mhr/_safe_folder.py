@@ -105,20 +105,28 @@ def write_file(folder: Path, name: str, write: Callable) -> Path:
 
 
 def check_can_write(folder: Path) -> None:
-    """Raise ``PermissionError`` naming `folder` (or its nearest existing parent) if no file can
-    be created there."""
+    """Raise ``PermissionError`` naming `folder` if no file can be created in it.
+
+    An existing folder is tried with a file created and removed at once; for
+    one still to be created, its nearest existing parent is asked (nothing is
+    written outside `folder`).
+    """
     folder = Path(folder)
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=existing)
-    except OSError as exc:
-        raise PermissionError(
-            f"cannot write in '{existing}' ({exc.strerror or exc}); choose a folder you can "
-            f"write to for '{folder}'") from None
-    os.close(fd)
-    os.unlink(probe)
+    if folder.is_dir():
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
+        except OSError as exc:
+            raise PermissionError(f"cannot write in '{folder}' ({exc.strerror or exc}); choose "
+                                  "a folder you can write to") from None
+        os.close(fd)
+        os.unlink(probe)
+        return
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write in '{parent}', where '{folder}' would be created; "
+                              "choose a folder you can write to")
 
 
 class SafeFolder:

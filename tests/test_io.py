@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -495,6 +496,12 @@ def test_the_cache_never_writes_through_a_planted_link(folder, tmp_path):
         entry.unlink()
     shard.rmdir()
     shard.symlink_to(elsewhere, target_is_directory=True)
+    loader.transform(paths[:1])
+    assert list(elsewhere.iterdir()) == []
+    shard.unlink()  # and so is a cache folder that is a link
+    clips = cache / "sklearn_mhr_clips"
+    shutil.rmtree(clips)
+    clips.symlink_to(elsewhere, target_is_directory=True)
     loader.transform(paths[:1])
     assert list(elsewhere.iterdir()) == []
 

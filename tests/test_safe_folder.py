@@ -140,3 +140,23 @@ def test_recover_leaves_a_live_writer_alone(tmp_path):
     (tmp_path / ".lock").write_text(f"{os.getpid()} {socket.gethostname()}\n")
     assert folder.recover(lambda s: []) == []
     assert (tmp_path / ".staging-x").is_dir()
+
+
+def test_check_can_write_names_the_folder(tmp_path, monkeypatch):
+    import sklearn_mhr._safe_folder as engine
+
+    check = engine.check_can_write
+    check(tmp_path)
+    check(tmp_path / "new" / "nested")
+    assert sorted(tmp_path.iterdir()) == []  # nothing left, nothing created
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(engine.tempfile, "mkstemp", refuse)
+    with pytest.raises(PermissionError, match=rf"cannot write in '{tmp_path}' \(Permission"):
+        check(tmp_path)
+    monkeypatch.setattr(engine.os, "access", lambda path, mode: False)
+    with pytest.raises(PermissionError, match=rf"cannot write in '{tmp_path}', where "
+                                              rf"'{tmp_path / 'new'}' would be created"):
+        check(tmp_path / "new")

@@ -100,10 +100,9 @@ class ClipCache:
         except (OSError, ValueError):
             pass  # not cached yet, a link, or damaged: decode again
         clip = read_clip(path, sample_rate, duration, offset, stamp)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        if not (file.parent.is_dir() and not file.parent.is_symlink()
-                and not self.folder.is_symlink()):
+        if self.folder.is_symlink() or file.parent.is_symlink():
             return clip  # a link planted for a cache folder: never written through
+        file.parent.mkdir(parents=True, exist_ok=True)
 
         def write(f):
             np.save(f, np.ascontiguousarray(clip, dtype="<f4"), allow_pickle=False)
