@@ -815,3 +815,20 @@ def test_warnings_print_as_one_line_naming_the_command(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err == ("sklearn-mhr export: warning: Audio file 'cut.wav' is truncated: its header "
                    "declares 8001 frames (TruncatedAudioWarning)\n")
+
+
+def test_the_demo_filters_table_replaces_a_link_instead_of_writing_through_it(tmp_path):
+    from tasks import TINY_PARAMS, tone_task
+
+    from sklearn_mhr import MHRAudioClassifier
+    from sklearn_mhr._commands.demo import FILTER_COLUMNS, write_filters
+
+    model = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 1}).fit(*tone_task(6))
+    outside = tmp_path / "outside.csv"
+    outside.write_text("mine\n")
+    (tmp_path / "filters.csv").symlink_to(outside)
+    write_filters(model, tmp_path / "filters.csv")
+    assert outside.read_text() == "mine\n"
+    assert not (tmp_path / "filters.csv").is_symlink()
+    rows = list(csv.reader((tmp_path / "filters.csv").open()))
+    assert tuple(rows[0]) == FILTER_COLUMNS and len(rows) == 1 + TINY_PARAMS["n_filters"]
