@@ -39,6 +39,9 @@ CHOICES = {
 }
 
 
+#: fewest taps of a cos-Gauss kernel: fewer cannot hold a filter's centre and both flanks
+MIN_KERNEL_TAPS = 5
+
 #: longest frame, in samples: 2**22 is 87 s at 48 kHz, and its spectra take 32 MiB per frame
 MAX_FRAME_SAMPLES = 2**22
 
@@ -72,6 +75,9 @@ def check_params(est) -> None:
 
     for name, choices in CHOICES.items():
         need(name, p[name] in choices, f"one of {list(choices)}")
+    need("sample_rate", not is_number(p["sample_rate"], finite=True)
+         or float(p["sample_rate"]).is_integer(),
+         "a whole number of Hz, as every audio reader takes")
     for name in ("sample_rate", "window_duration", "hop_duration", "kernel_duration", "lr",
                  "filter_lr_factor", "top_db"):
         need(name, is_number(p[name], finite=True) and p[name] > 0, "a positive number")
@@ -109,6 +115,11 @@ def check_params(est) -> None:
             f"n_heads must not exceed n_filters (each head needs at least one filter), "
             f"got n_heads={p['n_heads']} and n_filters={p['n_filters']}"
         )
+    if is_int(p["freq_mask_width"]) and is_int(p["n_filters"]) \
+            and p["freq_mask_width"] > p["n_filters"] >= 1:
+        problems.append(
+            f"freq_mask_width={p['freq_mask_width']} exceeds n_filters={p['n_filters']}: a mask "
+            "covers at most every filter; use at most n_filters")
     if p["front_end"] == "mel" and p["front_end_path"] != "fft":
         problems.append(f"front_end_path={p['front_end_path']!r} applies to front_end='cosgauss' "
                         "only; the mel front end has a single path, 'fft'")
@@ -137,11 +148,20 @@ def check_params(est) -> None:
                 f"frame of {win} samples (window_duration={p['window_duration']} s at "
                 f"sample_rate={sr}): filters that many cannot be told apart; use fewer filters "
                 "or a longer window")
+        elif p["front_end"] == "cosgauss" and kernel < MIN_KERNEL_TAPS:
+            problems.append(
+                f"kernel_duration={p['kernel_duration']} s gives {kernel} tap(s) at "
+                f"sample_rate={sr}; a filter needs at least {MIN_KERNEL_TAPS} taps "
+                f"(kernel_duration >= {MIN_KERNEL_TAPS / sr:.3g} s)")
         elif p["front_end"] == "cosgauss" and kernel >= win:
             problems.append(
                 f"kernel_duration={p['kernel_duration']} s ({kernel} taps) must be shorter than "
                 f"window_duration={p['window_duration']} s ({win} samples); keep kernels well "
                 "under half the window"
             )
+        if p["random_crop"] is not None and round(p["random_crop"] * sr) < win:
+            problems.append(
+                f"random_crop={p['random_crop']} s is shorter than one window "
+                f"(window_duration={p['window_duration']} s): a crop must hold a frame")
     if problems:
         raise ValueError(f"Invalid parameters for {type(est).__name__}: " + "; ".join(problems))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 __all__ = ["COMMANDS", "main", "build_parser"]
 
@@ -74,12 +75,23 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(message.split()) or type(exc).__name__
 
 
+def _warning_printer(command: str):
+    """``warnings.showwarning`` for the command line: one line naming the command, no source."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        print(f"sklearn-mhr {command}: warning: {text} ({category.__name__})",
+              file=sys.stderr if file is None else file)
+    return show
+
+
 def main(argv=None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     run = importlib.import_module(f"._commands.{args.module}", __package__).run
     try:
-        return run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_printer(args.command)
+            return run(args)
     except (ValueError, TypeError, OSError, ArithmeticError, ImportError) as exc:
         message = _one_line(exc)
         print(f"sklearn-mhr {args.command}: error: {message}", file=sys.stderr)

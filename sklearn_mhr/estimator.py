@@ -8,6 +8,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_feature_names, _check_n_features
 
 from sklearn_mhr import analysis
+from sklearn_mhr._fit_lengths import check_lengths, warn_if_long_clips
 from sklearn_mhr._inputs import as_clip_sequence, check_partial_fit_classes, check_targets
 from sklearn_mhr._lengths import clip_samples
 from sklearn_mhr._params import check_params
@@ -368,8 +369,10 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                     "raise it, or set it to None") from None
             valid_set = ClipDataset(clips, y_idx, valid_idx)
         train_set = ClipDataset(clips, y_idx, train_idx)
+        check_lengths(self, clips, train_idx)
+        warn_if_long_clips(self, clips, train_idx)
         device = resolve_device(self.device)
-        checkpoint = checkpoints(self, seed, classes, y_idx, resume)
+        checkpoint = checkpoints(self, seed, classes, y_idx, resume, clips)
         with torch_threads(self.n_threads), seeded_rng(seed, device), checkpoint.lock():
             if continuing:
                 continue_net(self, device, valid_set, checkpoint.callback)

@@ -1,6 +1,6 @@
 """Save a fitted MHRAudioClassifier to a directory, and load it back without pickle.
 
-A saved model is a directory of four files:
+A saved model is a directory of five files:
 
 - ``params.json``: the constructor parameters (``get_params(deep=False)``);
 - ``classes.json``: the class labels and their numpy dtype;
@@ -8,21 +8,23 @@ A saved model is a directory of four files:
   ``torch.save``;
 - ``meta.json``: the format, the versions that wrote it, the fitted attributes
   that describe the network, free-form metadata (what the command line
-  trained on, say), the training history per epoch and the SHA-256 of the
-  other three files. It is written
-  last: its presence marks a complete model.
+  trained on, say) and the training history per epoch;
+- ``manifest.json``: the format and the SHA-256 of the four other files. It
+  is written last: its presence marks a complete model.
 
-Saving writes the four files into a fresh hidden folder inside the model
-directory, then moves each into place with one rename (``meta.json`` last),
-under a lock file that keeps a second writer out. A save that fails before the
-moves (a parameter without a JSON form, a full disk) leaves the model that was
-there as it was; readers who meet a folder holding files of two saves (a save
-killed during its renames) or an edited file are refused by the hashes. The
-renames replace links in the folder instead of following them.
+Saving writes the five files into a fresh hidden folder inside the model
+directory, then moves each into place with one rename (``manifest.json``
+last), under a lock file that keeps a second writer out
+(:mod:`sklearn_mhr._safe_folder` does the folder's part). A save that fails
+before the moves leaves the model that was there as it was; readers who meet
+a folder holding files of two saves (a save killed during its renames) or an
+edited file are refused by the hashes. The hashes detect damage and files of
+different saves; they are no signature: whoever can write the folder can
+write a model whose hashes match.
 
 Loading reads the weights with ``torch.load(..., weights_only=True)``, which
 unpickles tensors and plain containers only, so a tampered ``state.pt`` cannot
-run code; everything else is JSON.
+run code; everything else is JSON. No file is read through a link.
 """
 
 from __future__ import annotations
@@ -31,8 +33,7 @@ import hashlib
 import io
 import json
 import os
-import shutil
-import tempfile
+import time
 import warnings
 from numbers import Integral, Real
 from pathlib import Path
@@ -40,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from sklearn_mhr._lock import folder_lock, lock_is_stale
 from sklearn_mhr._numbers import is_int, is_number
+from sklearn_mhr._safe_folder import SafeFolder, check_can_write, is_regular_file, read_regular
 from sklearn_mhr._torch_files import load_tensors
 
 __all__ = [
@@ -50,9 +51,13 @@ __all__ = [
 ]
 
 FORMAT = "sklearn_mhr.model"
-FORMAT_VERSION = 2  # 2: meta.json holds the SHA-256 of the other files
-FILES = ("params.json", "classes.json", "state.pt", "meta.json")
-_SIGNED = FILES[:3]
+# 2: meta.json holds the SHA-256 of the other files; 3: manifest.json holds those of all four
+FORMAT_VERSION = 3
+MANIFEST = "manifest.json"
+FILES = ("params.json", "classes.json", "state.pt", "meta.json", MANIFEST)
+_SIGNED = FILES[:4]
+_MAX_JSON_DEPTH = 64  # deeper JSON is no file save wrote
+_LOAD_TRIES = 50  # reads of a model that saves keep replacing meanwhile
 _LOCK = ".saving.lock"
 _STAGING = ".saving-"  # prefix of the folders a save writes into
 _HINT = "Pass a directory written by sklearn_mhr.persistence.save or `sklearn-mhr train --out`."
@@ -158,67 +163,70 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _save_lock(root: Path):
-    """Hold the lock file of `root`: one writer at a time."""
+def _folder(root: Path) -> SafeFolder:
+    """The model folder, written by one save at a time."""
     lock = root / _LOCK
-    return folder_lock(lock, f"another process is saving a model to '{root}' (lock file "
-                             f"'{lock}'); save again when it has finished, or remove the lock "
-                             "file if no save is running")
+    return SafeFolder(root, lock_name=_LOCK, staging_prefix=_STAGING,
+                      busy=f"another process is saving a model to '{root}' (lock file "
+                           f"'{lock}'); save again when it has finished, or remove the lock "
+                           "file if no save is running")
+
+
+def _staged_save(root: Path, staging: Path) -> list[str] | None:
+    """What to do with a staging folder a killed save left (see `SafeFolder.recover`).
+
+    With ``manifest.json`` staged, the renames had begun: every file is either
+    still staged or already moved, and the model is whole once the rest is
+    moved (what the save would have done). Without it nothing was moved, and
+    the staged files are dropped. Files that do not match the manifest are
+    left for load to refuse.
+    """
+    if not is_regular_file(staging / MANIFEST):
+        return []
+    try:
+        files = json.loads(read_regular(staging / MANIFEST)).get("files", {})
+        sources = {name: staging / name if is_regular_file(staging / name) else root / name
+                   for name in _SIGNED}
+        if set(files) != set(_SIGNED) or any(
+                hashlib.sha256(read_regular(sources[name])).hexdigest() != files[name]
+                for name in _SIGNED):
+            return None
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return None
+    return list(FILES)  # manifest.json last, as the save does
 
 
 def _finish_interrupted_save(root: Path) -> None:
-    """Complete a save that was killed during its renames, or drop one killed before them.
-
-    A killed save leaves its staging folder and a lock whose process is gone.
-    If the staging folder holds ``meta.json``, the renames had begun: every
-    signed file is either still staged or already moved, and the model is
-    whole once the rest is moved (what the save would have done). Without
-    ``meta.json`` nothing was moved, and the staged files are dropped. A
-    folder whose lock a live save holds is left alone.
-    """
-    stagings = sorted(p for p in root.glob(f"{_STAGING}*") if p.is_dir())
-    lock = root / _LOCK
-    if not stagings or (lock.exists() and not lock_is_stale(lock)):
-        return
-    try:
-        with _save_lock(root):
-            for staging in stagings:
-                _finish_staging(root, staging)
-    except (ValueError, OSError):  # a save started meanwhile, or a read-only folder
-        return
-
-
-def _finish_staging(root: Path, staging: Path) -> None:
-    meta_path = staging / "meta.json"
-    if not meta_path.is_file():
-        shutil.rmtree(staging, ignore_errors=True)
-        warnings.warn(f"'{root}': removed the files of a save killed before it replaced any "
-                      "file; the model there is the one saved before", InterruptedSaveWarning,
-                      stacklevel=4)
-        return
-    files = json.loads(meta_path.read_text(encoding="utf-8")).get("files", {})
-    source = {name: staging / name if (staging / name).is_file() else root / name
-              for name in _SIGNED}
-    if set(files) != set(_SIGNED) or any(
-            not source[name].is_file() or _sha256(source[name]) != files[name]
-            for name in _SIGNED):
-        return  # not the files of one save: load refuses them as it would
-    for name in FILES:  # meta.json last, as the save does
-        if (staging / name).is_file():
-            os.replace(staging / name, root / name)
-    shutil.rmtree(staging, ignore_errors=True)
-    warnings.warn(f"'{root}': finished a save that was killed while it replaced the model's "
-                  "files; the model there is the one that save wrote", InterruptedSaveWarning,
-                  stacklevel=4)
+    """Complete a save that was killed during its renames, or drop one killed before them."""
+    for action, entry in _folder(root).recover(lambda staging: _staged_save(root, staging)):
+        text = {
+            "finished": "finished a save that was killed while it replaced the model's files; "
+                        "the model there is the one that save wrote",
+            "dropped": "removed the files of a save killed before it replaced any file; the "
+                       "model there is the one saved before",
+            "ignored": f"'{entry.name}' is named like a save's staging folder but is a link or "
+                       "a file; it was ignored (not followed, moved or removed)",
+        }[action]
+        warnings.warn(f"'{root}': {text}", InterruptedSaveWarning, stacklevel=4)
 
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
+        return read_regular(path, what="model file")
+    except FileNotFoundError:
         raise FileNotFoundError(
             f"'{path}' is missing: the model directory is incomplete. Save the model again."
         ) from None
+
+
+def _depth(obj, limit: int) -> int:
+    """Nesting depth of a parsed JSON value, counted up to `limit` + 1."""
+    depth, level = 0, [obj]
+    while level and depth <= limit:
+        depth += 1
+        level = [v for o in level if isinstance(o, dict | list)
+                 for v in (o.values() if isinstance(o, dict) else o)]
+    return depth
 
 
 def _read_json(path: Path, data: bytes | None = None) -> dict:
@@ -227,33 +235,68 @@ def _read_json(path: Path, data: bytes | None = None) -> dict:
         data = _read_bytes(path)
     try:
         obj = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ValueError(f"'{path}' nests its JSON deeper than any model file; the model file "
+                         "is damaged") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"'{path}' is not valid JSON ({exc}); the model file is damaged") from None
     if not isinstance(obj, dict):
         raise ValueError(f"'{path}' holds {type(obj).__name__}, expected a JSON object")
+    if _depth(obj, _MAX_JSON_DEPTH) > _MAX_JSON_DEPTH:
+        raise ValueError(f"'{path}' nests its JSON deeper than any model file; the model file "
+                         "is damaged")
     return obj
 
 
-def _check_manifest(root: Path, meta: dict, contents: dict[str, bytes]) -> None:
-    """Refuse files that are not the ones ``meta.json`` was saved with (format 2 on).
-
-    ``contents`` holds the bytes that were read and parsed, not the files on
-    disk, which another save may have replaced since.
-    """
-    if meta.get("format_version", 1) < 2:
-        return
-    files = meta.get("files")
-    if not isinstance(files, dict) or set(files) != set(_SIGNED):
-        raise ValueError(f"'{root / 'meta.json'}' lacks the hashes of {', '.join(_SIGNED)}; "
-                         "the model file is damaged. Save the model again")
-    changed = [name for name in _SIGNED
-               if hashlib.sha256(contents[name]).hexdigest() != files[name]]
-    if changed:
+def _check_manifest(root: Path, data: bytes) -> dict:
+    """The manifest in ``data`` (read from ``root/manifest.json``), checked to be one of ours."""
+    path = root / MANIFEST
+    manifest = _read_json(path, data)
+    if manifest.get("format") != FORMAT:
         raise ValueError(
-            f"'{root}': {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} not the "
-            "file(s) this model was saved with (edited, or left by another save that was "
-            "interrupted); refusing to load a model whose files do not belong together. "
-            "Save the model again")
+            f"'{path}' does not describe an sklearn_mhr model "
+            f"(format {manifest.get('format')!r}, expected {FORMAT!r}). {_HINT}")
+    version = manifest.get("format_version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        newer = type(version) is int and version > FORMAT_VERSION
+        raise ValueError(
+            f"'{path}' gives model format version {version!r}, but this sklearn_mhr reads "
+            f"version {FORMAT_VERSION} only; "
+            + ("upgrade sklearn_mhr" if newer else "the file is damaged, or the model was "
+               "written by an earlier development version: save it again"))
+    files = manifest.get("files")
+    if not (isinstance(files, dict) and set(files) == set(_SIGNED)
+            and all(isinstance(h, str) and len(h) == 64 for h in files.values())):
+        raise ValueError(f"'{path}' lacks the hashes of {', '.join(_SIGNED)}; the model file is "
+                         "damaged. Save the model again")
+    return manifest
+
+
+def _read_checked(root: Path, names: tuple[str, ...]) -> dict[str, bytes]:
+    """The bytes of ``names``, each read once and checked against ``manifest.json``.
+
+    What is checked is what the caller parses, not the files on disk, which
+    another save may replace afterwards. A save replacing the files while
+    they are read makes them disagree for a moment: the read is then tried
+    again once that save has finished.
+    """
+    for attempt in range(_LOAD_TRIES):
+        data = _read_bytes(root / MANIFEST)
+        files = _check_manifest(root, data)["files"]
+        contents = {name: _read_bytes(root / name) for name in names}
+        changed = [name for name in names
+                   if hashlib.sha256(contents[name]).hexdigest() != files[name]]
+        if not changed:
+            return contents
+        busy = _folder(root).holder() is not None or _read_bytes(root / MANIFEST) != data
+        if not busy or attempt == _LOAD_TRIES - 1:
+            break
+        time.sleep(0.01 * min(attempt + 1, 5))  # the renames of a save take far less
+    raise ValueError(
+        f"'{root}': {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} not the "
+        f"file(s) this model was saved with ({MANIFEST} gives other hashes: edited, or left "
+        "by another save that was interrupted); refusing to load a model whose files do not "
+        "belong together. Save the model again")
 
 
 def _model_dir(path) -> Path:
@@ -280,13 +323,16 @@ def check_save_path(path) -> Path:
     Raises
     ------
     ValueError
-        If `path` is a file, or a non-empty directory that holds no model.
+        If `path` is a file, a non-empty directory that holds no model, or a
+        directory another process is saving to now.
+    PermissionError
+        If no file can be written there.
     """
     root = _model_dir(path)
     if root.exists() and not root.is_dir():
         raise ValueError(f"'{root}' is a file; pass a directory path to save the model in")
-    if root.is_dir() and not (root / "meta.json").is_file():
-        # only the files of an interrupted save (meta.json is written last): replaceable
+    if root.is_dir() and not any((root / name).is_file() for name in (MANIFEST, "meta.json")):
+        # only the files of an interrupted save (written before the manifest): replaceable
         others = sorted(p.name for p in root.iterdir()
                         if p.name not in FILES and not p.name.startswith(".saving"))
         if others:
@@ -295,6 +341,9 @@ def check_save_path(path) -> Path:
                 f"({', '.join(others[:5])}); pass a new or empty directory, so that no file "
                 "of yours is overwritten"
             )
+    if root.is_dir():
+        _folder(root).check_free()
+    check_can_write(root)
     return root
 
 
@@ -361,20 +410,16 @@ def save(estimator, path, *, metadata: dict | None = None) -> Path:
         "history": _history_to_json(estimator.net_.history),
     }
     root.mkdir(parents=True, exist_ok=True)
-    with _save_lock(root):
-        staging = Path(tempfile.mkdtemp(prefix=_STAGING, dir=root))
-        try:
-            _write_json(staging / "params.json", params)
-            _write_json(staging / "classes.json", classes)
-            torch.save(state, staging / "state.pt")
-            meta["files"] = {name: _sha256(staging / name) for name in _SIGNED}
-            _write_json(staging / "meta.json", meta)
-            for name in FILES:  # meta.json last: the old model stands until then
-                os.replace(staging / name, root / name)
-            for left in root.glob(f"{_STAGING}*"):  # of saves killed earlier: now stale
-                shutil.rmtree(left, ignore_errors=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    folder = _folder(root)
+    with folder.lock(), folder.staging() as staging:
+        _write_json(staging / "params.json", params)
+        _write_json(staging / "classes.json", classes)
+        torch.save(state, staging / "state.pt")
+        _write_json(staging / "meta.json", meta)
+        _write_json(staging / MANIFEST, {
+            "format": FORMAT, "format_version": FORMAT_VERSION,
+            "files": {name: _sha256(staging / name) for name in _SIGNED}})
+        folder.commit(staging, FILES)  # manifest.json last: the old model stands until then
     return root
 
 
@@ -403,36 +448,56 @@ def read_metadata(path) -> dict:
         If `path` is not a saved model, or one written by a newer format.
     """
     root = _model_dir(path)
+    return _read_model(root, ("meta.json",))[0]
+
+
+def _check_meta(root: Path, meta: dict) -> dict:
+    """``meta.json``'s contents, checked to describe a model of this format."""
+    path = root / "meta.json"
+    version = meta.get("format_version")
+    if meta.get("format") != FORMAT or type(version) is not int or version != FORMAT_VERSION:
+        raise ValueError(
+            f"'{path}' gives format {meta.get('format')!r} version "
+            f"{meta.get('format_version')!r}, but {MANIFEST} gives {FORMAT!r} version "
+            f"{FORMAT_VERSION}; the model file is damaged. Save the model again")
+    fitted, metadata = meta.get("fitted", {}), meta.get("metadata", {})
+    if not isinstance(fitted, dict) or not isinstance(metadata, dict):
+        raise ValueError(f"'{path}': 'fitted' and 'metadata' must be JSON objects; the model "
+                         "file is damaged. Save the model again")
+    for name, value in fitted.items():
+        if name.endswith("length_") or name in ("kernel_size_", "n_features_in_"):
+            if type(value) is not int or value < 1:
+                raise ValueError(f"'{path}': fitted attribute {name} must be a positive "
+                                 f"integer, got {value!r}; the model file is damaged")
+    return meta
+
+
+def _read_model(root: Path, names: tuple[str, ...]) -> tuple[dict, dict[str, bytes]]:
+    """``meta.json`` (checked) and the bytes of ``names``, all checked against the manifest."""
     if not root.exists():
         raise FileNotFoundError(f"Model directory '{root}' does not exist. {_HINT}")
     if not root.is_dir():
         raise ValueError(f"'{root}' is a file, not a model directory. {_HINT}")
     _finish_interrupted_save(root)
-    present = [name for name in FILES if (root / name).is_file()]
+    present = [name for name in FILES if os.path.lexists(root / name)]
     if not present:
         raise ValueError(
             f"'{root}' is not a saved sklearn_mhr model: it holds none of "
             f"{', '.join(FILES)}. {_HINT}"
         )
     missing = [name for name in FILES if name not in present]
+    if missing == [MANIFEST]:
+        raise ValueError(
+            f"'{root}' has no {MANIFEST}: it was saved in an earlier model format, which this "
+            f"sklearn_mhr does not read, or the file was removed. Save the model again")
     if missing:
         raise FileNotFoundError(
             f"'{root}' is an incomplete model: {', '.join(missing)} missing. Save the model again."
         )
-    meta = _read_json(root / "meta.json")
-    if meta.get("format") != FORMAT:
-        raise ValueError(
-            f"'{root / 'meta.json'}' does not describe an sklearn_mhr model "
-            f"(format {meta.get('format')!r}, expected {FORMAT!r}). {_HINT}"
-        )
-    version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(
-            f"'{root}' uses model format version {version!r}, but this sklearn_mhr reads "
-            f"versions up to {FORMAT_VERSION}; upgrade sklearn_mhr (the model was written by "
-            f"version {meta.get('sklearn_mhr_version')!r})"
-        )
-    return meta
+    wanted = tuple(dict.fromkeys(("meta.json", *names)))
+    contents = _read_checked(root, wanted)
+    meta = _check_meta(root, _read_json(root / "meta.json", contents["meta.json"]))
+    return meta, contents
 
 
 def read_params(path) -> dict:
@@ -448,19 +513,36 @@ def read_params(path) -> dict:
     params : dict
     """
     root = _model_dir(path)
-    read_metadata(root)
-    return _read_json(root / "params.json")
+    contents = _read_model(root, ("params.json",))[1]
+    return _read_json(root / "params.json", contents["params.json"])
 
 
 def _classes_from_json(obj: dict, path: Path) -> np.ndarray:
+    """The labels in ``classes.json``, checked as `save` checks them."""
     values, dtype = obj.get("classes"), obj.get("dtype")
     if not isinstance(values, list) or not isinstance(dtype, str):
         raise ValueError(f"'{path}' must hold 'classes' (a list) and 'dtype' (a string)")
+    bad = [c for c in values if not isinstance(c, (str, bool, int, float))]
+    if bad:
+        raise ValueError(f"'{path}': class label {bad[0]!r} ({type(bad[0]).__name__}) is no "
+                         "label save writes (strings, numbers and booleans only)")
+    if len(values) < 2:
+        raise ValueError(f"'{path}' must hold at least 2 class labels, got {values!r}")
+    kinds = {str if isinstance(c, str) else bool if isinstance(c, bool) else "number"
+             for c in values}
+    if len(kinds) > 1:
+        raise ValueError(f"'{path}': the class labels mix strings, numbers and booleans "
+                         f"({values[:6]!r}); save never writes such labels")
     try:
-        return np.array(values, dtype=object if dtype == "object" else np.dtype(dtype))
-    except (TypeError, ValueError) as exc:
+        classes = np.array(values, dtype=object if dtype == "object" else np.dtype(dtype))
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(
             f"'{path}': cannot rebuild the classes as dtype {dtype!r}: {exc}") from None
+    if classes.ndim != 1 or len(set(classes.tolist())) != len(classes) \
+            or len(set(values)) != len(values):
+        raise ValueError(f"'{path}' holds duplicate class labels ({values[:6]!r}); each label "
+                         "must appear once, as save writes them")
+    return classes
 
 
 def _load_state(path: Path, data: bytes) -> dict:
@@ -476,6 +558,29 @@ def _load_state(path: Path, data: bytes) -> dict:
     ):
         raise ValueError(f"'{path}' does not hold a state dict (a dict of name -> tensor)")
     return state
+
+
+def _check_outputs(root: Path, state: dict, module, n_classes: int) -> None:
+    """Refuse weights made for another number of classes than ``classes.json`` holds, naming it.
+
+    The network's output layer is the one tensor whose first axis has one
+    entry per class where the saved tensor of that name has another count.
+    """
+    expected = module.state_dict()
+    for name, tensor in state.items():
+        want = expected.get(name)
+        if (want is not None and want.ndim == tensor.ndim >= 1 and want.shape[0] == n_classes
+                and tensor.shape[0] != n_classes and want.shape[1:] == tensor.shape[1:]
+                and name.rsplit(".", 1)[0] == _output_layer(expected)):
+            raise ValueError(
+                f"'{root / 'classes.json'}' holds {n_classes} class labels but the weights in "
+                f"'{root / 'state.pt'}' have {tensor.shape[0]} outputs; the two files are of "
+                "different models. Save the model again")
+
+
+def _output_layer(state: dict) -> str:
+    """Name of the last layer with parameters: the network's output layer."""
+    return list(state)[-1].rsplit(".", 1)[0]
 
 
 def load(path, *, device: str | None = None):
@@ -517,7 +622,8 @@ def load(path, *, device: str | None = None):
     from sklearn_mhr.estimator import MHRAudioClassifier
 
     root = _model_dir(path)
-    meta = read_metadata(root)
+    # every file is read once: what is checked against the hashes is what is used
+    meta, contents = _read_model(root, _SIGNED)
     saved_version = meta.get("sklearn_mhr_version")
     if saved_version != __version__:
         warnings.warn(
@@ -525,8 +631,6 @@ def load(path, *, device: str | None = None):
             "check its predictions, or train and save it again with this version",
             ModelVersionWarning, stacklevel=2,
         )
-    # every file is read once: what is checked against the hashes is what is used
-    contents = {name: _read_bytes(root / name) for name in _SIGNED}
     params = _read_json(root / "params.json", contents["params.json"])
     valid = MHRAudioClassifier().get_params(deep=False)
     unknown = sorted(set(params) - set(valid))
@@ -546,9 +650,6 @@ def load(path, *, device: str | None = None):
                                  root / "classes.json")
     try:
         check_params(estimator)
-        if classes.ndim != 1 or len(classes) < 2:
-            raise ValueError(
-                f"classes must be a 1-D sequence of at least 2 labels, got {classes!r}")
         with torch.random.fork_rng(devices=[]):  # leave the caller's generator as it was
             start_net(estimator, classes, resolve_device(estimator.device))
     except ValueError as exc:
@@ -563,6 +664,7 @@ def load(path, *, device: str | None = None):
             )
     state = _load_state(root / "state.pt", contents["state.pt"])
     module = estimator.net_.module_
+    _check_outputs(root, state, module, len(classes))
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
@@ -572,7 +674,6 @@ def load(path, *, device: str | None = None):
             f"'{root / 'params.json'}' ({' '.join(first[:2])})"
         ) from None
     module.eval()
-    _check_manifest(root, meta, contents)
     if "n_features_in_" in fitted:
         estimator.n_features_in_ = int(fitted["n_features_in_"])
     vars(estimator).update(fitted_attributes(

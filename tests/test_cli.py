@@ -10,11 +10,13 @@ of its own.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -118,7 +120,8 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
                                 "--out", "model_folder", *TINY]),
         "demo": (None, DEMO),
         "train dcase preset": (None, ["train", "--dataset", "dcase2020", "--root", "dcase",
-                                      "--out", "model_dcase_preset", "--preset", "paper", *TINY]),
+                                      "--out", "model_dcase_preset", "--preset", "paper", *TINY,
+                                      "--param", "time_mask_width=4"]),
         "unknown front end": (None, ["train", "--dataset", "folder", "--root", "folder",
                                      "--out", "m", "--front-end", "stft", *TINY]),
         "preset for a folder": (None, ["train", "--dataset", "folder", "--root", "folder",
@@ -772,6 +775,24 @@ def test_resume_needs_a_checkpoint_folder(work):
     assert "--resume needs --checkpoint-dir" in error_line(run_cli(work, *args), "train")
 
 
+def test_train_checks_that_it_can_save_before_training(done, work, tmp_path):
+    """A folder another save holds is refused before the epochs, not after them."""
+    assert done("train folder").returncode == 0
+    out = tmp_path / "held"
+    shutil.copytree(work / "model_folder", out)
+    (out / ".saving.lock").write_text(f"{os.getpid()} {socket.gethostname()}\n")  # live: us
+    args = ["train", "--dataset", "folder", "--root", str(work / "folder"), "--out", str(out),
+            *TINY]
+    result = run_cli(work, *args)
+    assert "another process is saving a model to" in error_line(result, "train")
+    assert "Training on" not in result.stdout
+    (out / ".saving.lock").write_text("")  # never completed: broken, not held
+    result = run_cli(work, *args)
+    assert result.returncode == 0, result.stderr
+    assert not (out / ".saving.lock").exists()
+    load(out)
+
+
 def test_demo_overwrites_only_its_own_filters_table(done, work, tmp_path):
     assert done("demo").returncode == 0
     foreign = tmp_path / "model_with_notes"
@@ -779,6 +800,10 @@ def test_demo_overwrites_only_its_own_filters_table(done, work, tmp_path):
     meta = json.loads((foreign / "meta.json").read_text())
     meta["metadata"]["command"] = "train"  # a model of someone else's, beside their own table
     (foreign / "meta.json").write_text(json.dumps(meta))
+    manifest = json.loads((foreign / "manifest.json").read_text())
+    meta_bytes = (foreign / "meta.json").read_bytes()
+    manifest["files"]["meta.json"] = hashlib.sha256(meta_bytes).hexdigest()
+    (foreign / "manifest.json").write_text(json.dumps(manifest))
     (foreign / "filters.csv").write_text("my own filters\n")
     args = [*DEMO[:-1], str(foreign)]
     line = error_line(run_cli(work, *args), "demo")
@@ -910,3 +935,39 @@ def test_epoch_printer_prints_every_epoch_even_the_one_early_stopping_ends(capsy
     from sklearn_mhr._commands.progress import duration_text
 
     assert lines[1].endswith(f"about {duration_text(mean_dur * 28)} left")
+
+
+def test_warnings_print_as_one_line_naming_the_command(monkeypatch, capsys):
+    import warnings
+
+    import sklearn_mhr._commands.export as export_command
+    from sklearn_mhr.cli import main
+    from sklearn_mhr.io import TruncatedAudioWarning
+
+    def run(args):
+        warnings.warn("Audio file 'cut.wav' is truncated:\n its header declares 8001 frames",
+                      TruncatedAudioWarning, stacklevel=2)
+        return 0
+
+    monkeypatch.setattr(export_command, "run", run)
+    assert main(["export", "--model", "m", "--out", "m.onnx"]) == 0
+    err = capsys.readouterr().err
+    assert err == ("sklearn-mhr export: warning: Audio file 'cut.wav' is truncated: its header "
+                   "declares 8001 frames (TruncatedAudioWarning)\n")
+
+
+def test_the_demo_filters_table_replaces_a_link_instead_of_writing_through_it(tmp_path):
+    from tasks import TINY_PARAMS, tone_task
+
+    from sklearn_mhr import MHRAudioClassifier
+    from sklearn_mhr._commands.demo import FILTER_COLUMNS, write_filters
+
+    model = MHRAudioClassifier(**{**TINY_PARAMS, "max_epochs": 1}).fit(*tone_task(6))
+    outside = tmp_path / "outside.csv"
+    outside.write_text("mine\n")
+    (tmp_path / "filters.csv").symlink_to(outside)
+    write_filters(model, tmp_path / "filters.csv")
+    assert outside.read_text() == "mine\n"
+    assert not (tmp_path / "filters.csv").is_symlink()
+    rows = list(csv.reader((tmp_path / "filters.csv").open()))
+    assert tuple(rows[0]) == FILTER_COLUMNS and len(rows) == 1 + TINY_PARAMS["n_filters"]

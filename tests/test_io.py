@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
 import sys
 import time
 
@@ -397,3 +398,158 @@ def test_decoding_bar_shows_on_a_terminal_that_reports_no_width(monkeypatch):
         os.close(master)
         os.close(slave)
     assert "Decoding audio: 100%" in shown and "2/2" in shown
+
+
+# ----------------------------------------------- what a crafted file can force
+def _with_header_rate(path, rate):
+    """Write `rate` into a PCM WAV file's header (sample rate and byte rate), as a crafted file
+    would."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    assert data[12:16] == b"fmt "
+    block_align = struct.unpack("<H", data[32:34])[0]
+    data[24:28] = struct.pack("<I", rate)
+    data[28:32] = struct.pack("<I", rate * block_align)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("rate", [1, 999])
+def test_a_header_rate_under_the_minimum_is_refused(tmp_path, rate):
+    import tracemalloc
+
+    path = tmp_path / "crafted.wav"
+    sf.write(path, np.zeros(100_000, np.int16), 8000, subtype="PCM_16")  # 200 kB
+    _with_header_rate(path, rate)
+    tracemalloc.start()
+    try:
+        with pytest.raises(AudioReadError, match=rf"'{re.escape(str(path))}' gives a sample rate "
+                                                 rf"of {rate} Hz in its header, under the 1000"):
+            read_audio(path, sample_rate=16000)
+        assert tracemalloc.get_traced_memory()[1] < 10 * 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_read_past_the_bound_is_refused_before_allocating(tmp_path, monkeypatch):
+    path = tmp_path / "long.wav"
+    sf.write(path, np.zeros(8000, np.int16), 8000, subtype="PCM_16")
+    monkeypatch.setattr(read_module, "MAX_DECODED_SAMPLES", 40_000)
+    assert read_audio(path, sample_rate=40_000).shape == (40_000,)  # at the bound
+    with pytest.raises(AudioReadError, match=rf"'{re.escape(str(path))}' would decode to 48000 "
+                                             r"samples .* more than the 40000"):
+        read_audio(path, sample_rate=48_000)
+    # a part of it, within the bound, is read
+    assert read_audio(path, sample_rate=48_000, duration=0.5).shape == (24_000,)
+
+
+def test_a_crafted_fmt_chunk_size_allocates_nothing(tmp_path):
+    import struct
+    import tracemalloc
+
+    from sklearn_mhr.io.read import declared_wav_frames
+
+    path = tmp_path / "crafted.wav"
+    sf.write(path, np.zeros(100, np.int16), 8000, subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    data[16:20] = struct.pack("<I", 0xFFFFFF00)  # the fmt chunk claims 4 GiB
+    path.write_bytes(bytes(data))
+    tracemalloc.start()
+    try:
+        assert declared_wav_frames(path) is None
+        assert tracemalloc.get_traced_memory()[1] < 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _cache_files(folder):
+    return sorted((folder / "sklearn_mhr_clips").rglob("*.npy"))
+
+
+@pytest.mark.parametrize("damage", ["huge header", "zeros", "1e30", "nan", "truncated",
+                                    "fortran 2-D", "link"])
+def test_an_altered_cache_file_is_decoded_again(folder, tmp_path, monkeypatch, damage):
+    paths, _ = folder
+    loader = AudioLoader(sample_rate=8000, duration=0.5, memory=tmp_path / "c")
+    first = loader.transform(paths[:1])
+    (file,) = _cache_files(tmp_path / "c")
+    if damage == "huge header":  # 1e11 samples claimed by a 16 kB file
+        data = file.read_bytes().replace(b"(4000,)", b"(100000000000,)")
+        file.write_bytes(data)
+    elif damage == "link":
+        outside = tmp_path / "outside.npy"
+        np.save(outside, np.full(4000, 0.5, np.float32))
+        file.unlink()
+        file.symlink_to(outside)
+    else:
+        values = {"zeros": 0.0, "1e30": 1e30, "nan": np.nan}.get(damage)
+        if values is not None:
+            np.save(file, np.full(4000, values, np.float32))
+        elif damage == "truncated":
+            file.write_bytes(file.read_bytes()[:1000])
+        else:
+            np.save(file, np.zeros((2, 2000), np.float32, order="F"))
+    calls = []
+    real = read_module.read_audio
+    monkeypatch.setattr(read_module, "read_audio",
+                        lambda path, **kw: calls.append(path) or real(path, **kw))
+    again = loader.transform(paths[:1])
+    assert len(calls) == 1
+    np.testing.assert_array_equal(again, first)
+    assert not file.is_symlink()
+    if damage == "link":
+        np.testing.assert_array_equal(np.load(tmp_path / "outside.npy"), np.full(4000, 0.5))
+    loader.transform(paths[:1])
+    assert len(calls) == 1  # replaced by a good one
+
+
+def test_the_cache_never_writes_through_a_planted_link(folder, tmp_path):
+    paths, _ = folder
+    cache = tmp_path / "c"
+    loader = AudioLoader(sample_rate=8000, duration=0.5, memory=cache)
+    loader.transform(paths[:1])
+    (file,) = _cache_files(cache)
+    file.unlink()
+    outside = tmp_path / "outside"
+    outside.write_text("mine")
+    for pid in range(os.getpid() - 2, os.getpid() + 3):  # the old writer's temporary names
+        (file.parent / f".{file.stem}.{pid}.tmp.npy").symlink_to(outside)
+    loader.transform(paths[:1])
+    assert outside.read_text() == "mine" and file.is_file() and not file.is_symlink()
+    # a shard folder that is a link is not written into
+    shard = file.parent
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for entry in shard.iterdir():
+        entry.unlink()
+    shard.rmdir()
+    shard.symlink_to(elsewhere, target_is_directory=True)
+    loader.transform(paths[:1])
+    assert list(elsewhere.iterdir()) == []
+    shard.unlink()  # and so is a cache folder that is a link
+    clips = cache / "sklearn_mhr_clips"
+    shutil.rmtree(clips)
+    clips.symlink_to(elsewhere, target_is_directory=True)
+    loader.transform(paths[:1])
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_memory_that_is_a_file_is_refused_naming_it(folder, tmp_path):
+    (tmp_path / "cache").write_text("mine")
+    with pytest.raises(ValueError, match=r"memory='.*cache' is a file, not a folder"):
+        AudioLoader(memory=str(tmp_path / "cache")).transform(folder[0][:1])
+    assert (tmp_path / "cache").read_text() == "mine"
+
+
+def test_resampling_filters_past_the_bound_are_refused(tmp_path):
+    path = tmp_path / "odd.wav"
+    sf.write(path, np.zeros(800, np.int16), 8000, subtype="PCM_16")
+    _with_header_rate(path, 79_167)  # coprime with 16 kHz: a filter of 1.6 million taps
+    with pytest.raises(AudioReadError, match=rf"Resampling audio file '{re.escape(str(path))}' "
+                                             r"from 79167 Hz to 16000 Hz takes a filter of"):
+        read_audio(path, sample_rate=16000)
+    assert read_audio(path).shape == (800,)  # at its own rate, nothing to design
+    _with_header_rate(path, 4_000_000)
+    with pytest.raises(AudioReadError, match=r"gives a sample rate of 4000000 Hz in its header, "
+                                             r"over the 768000 Hz"):
+        read_audio(path)

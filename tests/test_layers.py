@@ -129,3 +129,15 @@ def test_inference_outside_the_estimator_goes_through_the_skorch_glues_one_path(
         if isinstance(node, ast.Attribute) and node.attr == "_run"
         and isinstance(node.value, ast.Name) and node.value.id == "estimator")
     assert private_runs == []
+
+
+def test_the_crash_safe_folder_engine_knows_no_model():
+    """Saves, checkpoints, the clip cache and the search's output share it: it stays below all."""
+    engine = ("sklearn_mhr._safe_folder", "sklearn_mhr._lock")
+    bad = [(n, i) for n, i in _offenders(engine, ("sklearn_mhr", "torch", "skorch", "numpy"))
+           if not _within(i, engine)]
+    assert bad == []
+    assert "sklearn_mhr._safe_folder" in _internal("sklearn_mhr.persistence")
+    assert "sklearn_mhr._safe_folder" in _internal("sklearn_mhr._skorch.checkpoint")
+    assert "sklearn_mhr._lock" in _internal("sklearn_mhr._commands.tune")
+    assert not any("fcntl" in IMPORTS[name] for name in MODULES)

@@ -72,16 +72,23 @@ def saved(saved_once, tmp_path):
     return pathlib.Path(shutil.copytree(saved_once, tmp_path / "model"))
 
 
+def _sign(root):
+    """Write the hashes of the model's files as they are now into its manifest, so that the
+    checks behind the manifest's meet an edit."""
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["files"] = {name: hashlib.sha256((root / name).read_bytes()).hexdigest()
+                         for name in manifest["files"]}
+    (root / "manifest.json").write_text(json.dumps(manifest))
+
+
 def _edit_json(path, *, sign=True, **changes):
-    """Edit a model's JSON file; with `sign`, update meta.json's hash so that the deeper checks
-    (not the manifest's) meet the edit."""
+    """Edit a model's JSON file; with `sign`, update the manifest's hashes so that the deeper
+    checks (not the manifest's) meet the edit."""
     obj = json.loads(path.read_text())
     obj.update(changes)
     path.write_text(json.dumps(obj))
-    if sign and path.name != "meta.json":
-        meta = json.loads((path.parent / "meta.json").read_text())
-        meta["files"][path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        (path.parent / "meta.json").write_text(json.dumps(meta))
+    if sign and path.name != "manifest.json":
+        _sign(path.parent)
 
 
 def _load_quietly(path, **kwargs):
@@ -183,7 +190,7 @@ def test_metadata_and_params_read_back(model, tmp_path):
     path = save(model, tmp_path / "model", metadata=metadata)
     meta = read_metadata(path)
     assert meta["metadata"] == metadata
-    assert meta["format"] == "sklearn_mhr.model" and meta["format_version"] == 2
+    assert meta["format"] == "sklearn_mhr.model" and meta["format_version"] == FORMAT_VERSION == 3
     assert meta["sklearn_mhr_version"] == __version__
     assert meta["torch_version"] == torch.__version__
     assert meta["fitted"]["kernel_size_"] == model.kernel_size_
@@ -220,6 +227,7 @@ def test_loading_never_unpickles_arbitrary_objects(saved, tmp_path, writer):
     else:
         with open(saved / "state.pt", "wb") as f:
             pickle.dump(state, f, protocol=2)
+    _sign(saved)
     assert not marker.exists()
     with pytest.raises(ValueError, match=r"state\.pt") as info:
         load(saved)
@@ -257,34 +265,89 @@ def test_directory_without_model_files(tmp_path, contents):
         load(tmp_path)
 
 
-@pytest.mark.parametrize("name", FILES)
+@pytest.mark.parametrize("name", FILES[:4])
 def test_missing_file_means_incomplete(saved, name):
     (saved / name).unlink()
     with pytest.raises(FileNotFoundError, match=rf"incomplete model: {name} missing"):
         load(saved)
 
 
-@pytest.mark.parametrize("name", ["params.json", "classes.json", "meta.json"])
+def test_a_model_without_manifest_is_refused(saved):
+    (saved / "manifest.json").unlink()
+    with pytest.raises(ValueError, match=r"has no manifest\.json: it was saved in an earlier "):
+        load(saved)
+
+
+@pytest.mark.parametrize("name", ["params.json", "classes.json", "meta.json", "manifest.json"])
 @pytest.mark.parametrize("content", [b'{"format": ', b"[1, 2]", b"\xff\xfe\x00{"],
                          ids=["cut", "list", "not-utf8"])
 def test_damaged_json(saved, name, content):
     (saved / name).write_bytes(content)
+    if name != "manifest.json":
+        _sign(saved)
     with pytest.raises(ValueError, match=rf"{name}"):
         load(saved)
 
 
+def test_json_nested_too_deep_names_the_file(saved):
+    (saved / "meta.json").write_text("[" * 100_000 + "]" * 100_000)
+    _sign(saved)
+    with pytest.raises(ValueError, match=r"meta\.json' nests its JSON deeper"):
+        load(saved)
+    (saved / "meta.json").write_text('{"a": ' + "[" * 200 + "]" * 200 + "}")
+    _sign(saved)
+    with pytest.raises(ValueError, match=r"meta\.json' nests its JSON deeper"):
+        read_metadata(saved)
+
+
 def test_meta_json_of_another_format(saved):
+    _edit_json(saved / "manifest.json", format="some.other.model")
+    with pytest.raises(ValueError,
+                       match=r"manifest\.json.*does not describe an sklearn_mhr model"):
+        load(saved)
+    _edit_json(saved / "manifest.json", format="sklearn_mhr.model")
     _edit_json(saved / "meta.json", format="some.other.model")
-    with pytest.raises(ValueError, match=r"meta\.json.*does not describe an sklearn_mhr model"):
+    with pytest.raises(ValueError, match=r"meta\.json' gives format 'some.other.model'"):
         load(saved)
 
 
-@pytest.mark.parametrize("version", [FORMAT_VERSION + 1, "1", None])
-def test_newer_or_invalid_format_version(saved, version):
-    _edit_json(saved / "meta.json", format_version=version)
-    with pytest.raises(ValueError, match="format version") as info:
+@pytest.mark.parametrize("version", [FORMAT_VERSION + 1, "1", None, 1, 2, -5, True, 3.0])
+@pytest.mark.parametrize("where", ["manifest.json", "meta.json"])
+def test_no_format_version_turns_the_checks_off(saved, version, where):
+    """A downgraded, newer or invalid version is refused; none skips the hashes."""
+    _edit_json(saved / where, sign=True, format_version=version)
+    classes = json.loads((saved / "classes.json").read_text())
+    _edit_json(saved / "classes.json", sign=False, classes=classes["classes"][::-1])
+    with pytest.raises(ValueError, match="format version|not the file") as info:
         load(saved)
     assert str(saved) in str(info.value)
+    _sign(saved)  # even with every hash right, the version must be this format's
+    with pytest.raises(ValueError, match="format version|gives format") as info:
+        load(saved)
+
+
+def test_an_edited_meta_json_is_refused(saved):
+    _edit_json(saved / "meta.json", sign=False, metadata={"note": "edited"})
+    with pytest.raises(ValueError, match=r"meta\.json is not the file"):
+        read_metadata(saved)
+    with pytest.raises(ValueError, match=r"meta\.json is not the file"):
+        load(saved)
+
+
+@pytest.mark.parametrize("fitted", [{"win_length_": "x"}, {"kernel_size_": -1}, [1, 2]])
+def test_bad_values_in_meta_json_name_the_file(saved, fitted):
+    _edit_json(saved / "meta.json", fitted=fitted)
+    with pytest.raises(ValueError, match=r"meta\.json'"):
+        load(saved)
+
+
+@pytest.mark.parametrize("labels", [[{"a": 1}, "b"], ["high", "high", "low"], ["low"],
+                                    ["low", 2, "high"], [None, "low"]],
+                         ids=["object", "duplicates", "one", "mixed", "null"])
+def test_labels_save_refuses_are_refused_on_load(saved, labels):
+    _edit_json(saved / "classes.json", classes=labels, dtype="object")
+    with pytest.raises(ValueError, match=r"classes\.json"):
+        load(saved)
 
 
 def test_unknown_parameter_in_params_json(saved):
@@ -307,7 +370,8 @@ def test_weights_that_do_not_fit_the_params(saved):
 
 def test_weights_that_do_not_fit_the_classes(saved):
     _edit_json(saved / "classes.json", classes=["a", "b", "c", "d"])
-    with pytest.raises(ValueError, match=r"state\.pt.*do not fit"):
+    with pytest.raises(ValueError, match=r"classes\.json' holds 4 class labels but the weights "
+                                         r"in .*state\.pt' have 3 outputs"):
         load(saved)
 
 
@@ -325,6 +389,7 @@ def test_weights_with_a_missing_or_extra_tensor(saved, change):
     else:
         state["extra.weight"] = torch.zeros(2)
     torch.save(state, saved / "state.pt")
+    _sign(saved)
     with pytest.raises(ValueError, match=r"state\.pt.*do not fit"):
         load(saved)
 
@@ -339,6 +404,7 @@ def test_damaged_weights(saved, payload):
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     else:
         path.write_bytes(payload)
+    _sign(saved)
     with pytest.raises(ValueError, match=r"state\.pt") as info:
         load(saved)
     message = str(info.value)
@@ -483,6 +549,103 @@ def test_a_save_in_progress_keeps_a_second_writer_out(model, saved):
     _load_quietly(saved)
 
 
+@pytest.mark.parametrize("content", ["", "12", "garbage here and more", "x y"],
+                         ids=["empty", "pid-only", "garbled", "not-a-pid"])
+def test_a_lock_that_was_never_completed_is_broken(model, data, saved, content):
+    """A save killed between creating its lock and filling it wedged the folder for good."""
+    lock = saved / ".saving.lock"
+    lock.write_text(content)
+    assert check_save_path(saved) == saved
+    save(model, saved)
+    assert not lock.exists()
+    _assert_same_model(_load_quietly(saved), model, data[0][:3])
+
+
+def test_a_lock_whose_process_id_was_reused_is_broken(model, saved):
+    from sklearn_mhr._lock import _start_time
+
+    if _start_time(os.getpid()) == "-":
+        pytest.skip("process start times are not known on this system")
+    lock = saved / ".saving.lock"
+    lock.write_text(f"{os.getpid()} {socket.gethostname()} 1\n")  # alive, but started later
+    save(model, saved)
+    lock.write_text(f"{os.getpid()} {socket.gethostname()} {_start_time(os.getpid())}\n")
+    with pytest.raises(ValueError, match="another process is saving"):
+        save(model, saved)
+
+
+def test_check_save_path_refuses_a_folder_being_saved_to(saved):
+    (saved / ".saving.lock").write_text(f"{os.getpid()} {socket.gethostname()}\n")
+    with pytest.raises(ValueError, match="another process is saving a model to"):
+        check_save_path(saved)
+    (saved / ".saving.lock").write_text(f"{os.getpid()} another-host\n")  # never broken
+    with pytest.raises(ValueError, match="another process is saving a model to"):
+        check_save_path(saved)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="needs file permissions that bind this user")
+def test_check_save_path_refuses_a_folder_it_cannot_write(tmp_path):
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o500)
+    try:
+        with pytest.raises(PermissionError, match="cannot write in"):
+            check_save_path(tmp_path / "ro" / "model")
+    finally:
+        (tmp_path / "ro").chmod(0o700)
+
+
+def test_a_staging_entry_that_is_a_link_is_ignored_and_named(model, data, saved, tmp_path):
+    from sklearn_mhr.persistence import InterruptedSaveWarning
+
+    X, y = data
+    other = save(MHRAudioClassifier(**{**TINY, "random_state": 1}).fit(X, y[::-1]),
+                 tmp_path / "other")
+    before = {p.name: p.read_bytes() for p in other.iterdir()}
+    (saved / ".saving-planted").symlink_to(other, target_is_directory=True)
+    with pytest.warns(InterruptedSaveWarning, match=r"'\.saving-planted' is named like a save's "
+                                                    r"staging folder but is a link"):
+        loaded = load(saved)
+    _assert_same_model(loaded, model, X[:3])  # the model of the folder, not the link's
+    assert {p.name: p.read_bytes() for p in other.iterdir()} == before
+    assert (saved / ".saving-planted").is_symlink()
+
+
+@pytest.mark.parametrize("name", ["params.json", "classes.json", "state.pt", "meta.json",
+                                  "manifest.json"])
+def test_model_files_that_are_links_are_not_read(saved, tmp_path, name):
+    outside = tmp_path / name
+    shutil.copy(saved / name, outside)  # same bytes: only the link is wrong
+    (saved / name).unlink()
+    (saved / name).symlink_to(outside)
+    with pytest.raises(ValueError, match=rf"{name}' is a symbolic link"):
+        load(saved)
+
+
+def test_a_load_that_meets_a_save_in_progress_reads_again(model, data, saved, tmp_path,
+                                                          monkeypatch):
+    """Files read while another save renames its own are read again, not refused."""
+    import sklearn_mhr.persistence as persistence
+
+    other = save(MHRAudioClassifier(**{**TINY, "random_state": 1}).fit(*data), tmp_path / "o")
+    lock = saved / ".saving.lock"
+    lock.write_text(f"{os.getpid()} {socket.gethostname()}\n")  # the save in progress
+    read, reads = persistence._read_bytes, []
+
+    def caught_between_renames(path):
+        reads.append(path.name)
+        if path.name == "state.pt" and reads.count("state.pt") == 1:
+            return read(other / "state.pt")  # that save's, renamed before its manifest
+        if path.name == "manifest.json" and reads.count("manifest.json") == 2:
+            lock.unlink()  # that save has ended by the time the files are read again
+        return read(path)
+
+    monkeypatch.setattr(persistence, "_read_bytes", caught_between_renames)
+    loaded = load(saved)
+    assert reads.count("state.pt") == 2
+    _assert_same_model(loaded, model, data[0][:3])
+
+
 def test_links_in_the_folder_are_replaced_not_followed(model, saved, tmp_path):
     outside = tmp_path / "outside.json"
     outside.write_text("mine")
@@ -586,6 +749,7 @@ def test_malformed_history_is_refused(tmp_path, model):
     meta = json.loads((root / "meta.json").read_text())
     meta["history"] = {"epoch": 1}
     (root / "meta.json").write_text(json.dumps(meta))
+    _sign(root)
     with pytest.raises(ValueError, match="'history' must be a list"):
         load(root)
 
@@ -614,6 +778,7 @@ def test_weights_calling_os_system_are_refused_as_code(saved, tmp_path):
 
     state = torch.load(saved / "state.pt", weights_only=True)
     torch.save({**state, "evil": Shell()}, saved / "state.pt")
+    _sign(saved)
     with pytest.raises(ValueError, match=r"Refusing to load .*state\.pt': it holds objects other "
                                          r"than tensors, which could run code"):
         load(saved)

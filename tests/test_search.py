@@ -128,7 +128,8 @@ def test_predefined_split_on_a_lazy_corpus(tmp_path):
     result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 2}), bunch.data, bunch.target,
                   param_space=sane_lr_space, n_trials=2, cv=Recording(fold), refit=False,
                   random_state=0)
-    assert seen == [AudioSequence, AudioSequence]  # once per trial, on the lazy sequence
+    # once before the study (checked), then once per trial, on the lazy sequence
+    assert seen == [AudioSequence] * 3
     for t in result.study.trials:
         assert len(t.user_attrs["fold_scores"]) == 2
         assert sorted(t.intermediate_values) == [0, 1, STEPS_PER_FOLD, STEPS_PER_FOLD + 1]
@@ -266,3 +267,45 @@ def test_a_trial_whose_training_diverges_is_pruned_not_crashed(tones, monkeypatc
     assert states[50.0] == optuna.trial.TrialState.PRUNED
     assert states[0.01] == states[0.03] == optuna.trial.TrialState.COMPLETE
     assert result.best_params_["lr"] in (0.01, 0.03)
+
+
+def test_a_cv_that_cannot_split_the_clips_fails_before_any_trial(tones, caplog):
+    X, y = tones  # 12 clips per class
+    storage = optuna.storages.InMemoryStorage()
+    with pytest.raises(ValueError, match=r"cv=50 cannot split these 36 clips: .*n_splits=50 "
+                                         r"greater than the number of samples"):
+        tune(MHRAudioClassifier(**TINY), X, y, param_space=sane_lr_space, n_trials=1, cv=50,
+             storage=storage, study_name="cv")
+    assert "Traceback" not in caplog.text
+    assert optuna.get_all_study_names(storage) == []  # no study, no failed trial
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used")
+def test_a_restart_soon_after_a_killed_worker_runs_the_whole_total(tones, tmp_path):
+    """SQLite: the heartbeat would fail the dead worker's trial only after its grace period; a
+    restart before then must not count that trial as running and stop one short."""
+    import socket
+    import subprocess
+    import sys
+
+    from sklearn_mhr.search import make_storage
+
+    X, y = tones
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    storage = make_storage(url)  # heartbeat every 60 s, grace 120 s: far from over
+    study = optuna.create_study(storage=storage, study_name="restarted", direction="maximize")
+    lr = optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True)
+    for value in (0.5, 0.6):
+        study.add_trial(optuna.trial.create_trial(params={"lr": 1e-3}, distributions={"lr": lr},
+                                                  value=value))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    running = study.ask()  # the killed worker's trial, as its objective recorded it
+    running.set_user_attr("pid", int(dead))
+    running.set_user_attr("host", socket.gethostname())
+    result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 1}), X, y,
+                  param_space=sane_lr_space, n_trials=4, cv=2, refit=False, storage=url,
+                  study_name="restarted")
+    states = [t.state for t in result.study.trials]
+    assert states.count(optuna.trial.TrialState.COMPLETE) == 4
+    assert result.study.trials[running.number].state == optuna.trial.TrialState.FAIL

@@ -176,3 +176,67 @@ def test_fitted_model_forgets_its_checkpoints(task, tmp_path):
     assert read_checkpoint(tmp_path / "run")["run_epochs"] == PARAMS["max_epochs"]
     assert pickle.loads(pickle.dumps(est)).checkpoint_dir == tmp_path / "run"
     assert persistence.load(persistence.save(est, tmp_path / "model")).checkpoint_dir is None
+
+
+def _stopped_after_one_epoch(task, folder):
+    with pytest.raises(KeyboardInterrupt):
+        MHRAudioClassifier(**PARAMS, checkpoint_dir=folder, callbacks=[StopAfter(1)]).fit(*task)
+
+
+def test_resume_refuses_other_clips_with_the_same_labels(task, tmp_path):
+    """Other audio, or other lengths, under the same labels: another fit, not a resumed one."""
+    X, y = task
+    _stopped_after_one_epoch(task, tmp_path)
+    resumed = MHRAudioClassifier(**PARAMS, checkpoint_dir=tmp_path)
+    with pytest.raises(ValueError, match=r"is of another fit \(the clips' audio differs\)"):
+        resumed.fit(X * 0.5, y, resume=True)
+    with pytest.raises(ValueError, match=r"the clips' audio differs; the clips' lengths differ"):
+        resumed.fit(X[:, : X.shape[1] // 2], y, resume=True)
+    resumed.fit(list(X), y, resume=True)  # the same clips as a list: the same data
+
+
+def test_resume_refuses_other_files_and_durations(task, tmp_path):
+    import soundfile as sf
+
+    from sklearn_mhr.io import AudioSequence
+
+    X, y = task
+    paths = []
+    for i, clip in enumerate(X):
+        paths.append(str(tmp_path / f"{i}.wav"))
+        sf.write(paths[-1], clip, PARAMS["sample_rate"], subtype="FLOAT")
+    seq = AudioSequence(paths, sample_rate=PARAMS["sample_rate"])
+    folder = tmp_path / "run"
+    _stopped_after_one_epoch((seq, y), folder)
+    resumed = MHRAudioClassifier(**PARAMS, checkpoint_dir=folder)
+    with pytest.raises(ValueError, match=r"the clips' durations differ"):
+        resumed.fit(AudioSequence(paths, sample_rate=PARAMS["sample_rate"], duration=0.2), y,
+                    resume=True)
+    sf.write(paths[0], X[1], PARAMS["sample_rate"], subtype="FLOAT")  # same name, other audio
+    os.utime(paths[0], ns=(1, 1))
+    with pytest.raises(ValueError, match=r"the audio files changed"):
+        resumed.fit(seq, y, resume=True)
+    with pytest.raises(ValueError, match=r"read from files in one fit, given as arrays"):
+        resumed.fit(X, y, resume=True)
+
+
+def test_an_empty_training_lock_is_broken(task, tmp_path):
+    (tmp_path / LOCK_FILE).write_text("")  # a fit killed while it created its lock
+    MHRAudioClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(*task)
+    assert read_checkpoint(tmp_path)["complete"] and not (tmp_path / LOCK_FILE).exists()
+
+
+def test_checkpoints_never_write_or_read_through_links(task, tmp_path):
+    folder, outside = tmp_path / "run", tmp_path / "outside"
+    folder.mkdir()
+    outside.write_text("mine")
+    # the temporary names of the old writer, and any pid near ours
+    for pid in range(os.getpid() - 2, os.getpid() + 3):
+        (folder / f".{CHECKPOINT_FILE}.{pid}.tmp").symlink_to(outside)
+    MHRAudioClassifier(**PARAMS, checkpoint_dir=folder).fit(*task)
+    assert outside.read_text() == "mine"
+    assert read_checkpoint(folder)["complete"]
+    (folder / CHECKPOINT_FILE).rename(tmp_path / "real.pt")
+    (folder / CHECKPOINT_FILE).symlink_to(tmp_path / "real.pt")
+    with pytest.raises(ValueError, match=r"checkpoint\.pt' is a symbolic link"):
+        read_checkpoint(folder)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -52,15 +54,20 @@ SEED_SPREAD = 0.02
 
 
 def write_filters(estimator, path) -> None:
-    """Write the filter table (:data:`FILTER_COLUMNS`), one row per filter, to a CSV file."""
+    """Write the filter table (:data:`FILTER_COLUMNS`), one row per filter, to a CSV file,
+    replaced in one rename (a link there is replaced, not written through)."""
+    from sklearn_mhr._safe_folder import write_file
     from sklearn_mhr.analysis import filter_table
 
     table = filter_table(estimator)
-    with open(path, "w", newline="") as f:
+    with io.StringIO(newline="") as f:
         writer = csv.writer(f)
         writer.writerow(FILTER_COLUMNS)
         for i in table.index:
             writer.writerow([int(i)] + [f"{table[name][i]:.3f}" for name in FILTER_COLUMNS[1:]])
+        text = f.getvalue()
+    path = Path(path)
+    write_file(path.parent, path.name, lambda out: out.write(text.encode("utf-8")))
 
 
 def _check_filters_file(out, persistence) -> None:

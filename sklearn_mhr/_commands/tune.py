@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import sys
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import numpy as np
 from sklearn_mhr._commands import corpus
 from sklearn_mhr._commands.params import SHORTCUTS, build_estimator, check_window_fits
 from sklearn_mhr._commands.progress import TrialLines, describe_params
+from sklearn_mhr._lock import folder_lock
 from sklearn_mhr.datasets import protocols
 
 __all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
@@ -88,15 +87,15 @@ def _claim_output_folder(out: Path) -> None:
     (out / _MARKER).touch()
 
 
-@contextlib.contextmanager
-def _locked(path: Path):
-    """Hold an exclusive lock on `path` (workers of one machine writing to one folder)."""
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _locked(out: Path):
+    """Hold the output folder's lock, waiting for other workers' writes to end.
+
+    The lock file of models and checkpoints, on every platform: a lock left
+    by a worker killed while writing is broken, not waited for.
+    """
+    lock = out / ".lock"
+    return folder_lock(lock, f"another worker is writing to '{out}' (lock file '{lock}')",
+                       wait=True)
 
 
 def _study_id(study) -> str:
@@ -161,7 +160,7 @@ def run(args) -> int:
     print(f"Best trial {best.number}: mean accuracy {result.best_score_:.4f} over the folds, "
           f"{result.best_epochs_} epochs, {describe_params(result.best_params_)}")
     print(f"Torch threads per trial: {result.n_threads_}")
-    with _locked(out / ".lock"):
+    with _locked(out):
         csv_path = write_trials_csv(study, out / "trials.csv")
         written = [csv_path]
         try:

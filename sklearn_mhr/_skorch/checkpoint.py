@@ -4,15 +4,19 @@ A checkpoint is one file, ``checkpoint.pt`` in the estimator's
 ``checkpoint_dir``, replaced in one rename after every epoch: the network's
 weights, the optimizer's state, the training history, torch's random state
 and the state of the callbacks that have one (the cosine schedule, early
-stopping), with a fingerprint of the fit (parameters, seed, labels) that a
-resumed fit must match. It is read with ``torch.load(weights_only=True)``:
-tensors and plain containers only.
+stopping), with a fingerprint of the fit (parameters, seed, labels and the
+clips: their audio, or for clips read from files the files' paths, sizes,
+modification times, durations, offsets and sample rate) that a resumed fit
+must match. It is written through a temporary file with an unpredictable
+name and read with ``torch.load(weights_only=True)``: tensors and plain
+containers only, never through a link.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -23,13 +27,14 @@ from skorch.callbacks import Callback, EarlyStopping
 from skorch.history import History
 
 from sklearn_mhr._lock import folder_lock
+from sklearn_mhr._safe_folder import read_regular, write_file
 from sklearn_mhr._torch_files import load_tensors
 
 __all__ = ["CHECKPOINT_FILE", "FitCheckpoints", "ResumableEarlyStopping", "TrainingCheckpoint",
-           "checkpoints", "fingerprint", "read_checkpoint", "resume_net"]
+           "checkpoints", "data_fingerprint", "fingerprint", "read_checkpoint", "resume_net"]
 
 FORMAT = "sklearn_mhr.checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the fingerprint covers the clips ("data")
 CHECKPOINT_FILE = "checkpoint.pt"
 LOCK_FILE = ".training.lock"
 
@@ -42,13 +47,53 @@ def _plain(obj):
     return json.loads(json.dumps(obj, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
 
 
-def fingerprint(est, seed: int, classes: np.ndarray, y_idx: np.ndarray) -> dict:
-    """What a fit is: its parameters, its seed, its labels; a resumed fit must match it."""
+def _digest(items) -> str:
+    digest = hashlib.sha256()
+    for item in items:
+        digest.update(item if isinstance(item, bytes) else repr(item).encode())
+    return digest.hexdigest()
+
+
+def data_fingerprint(clips) -> dict:
+    """What the clips are, so that a resumed fit can tell other data from the same.
+
+    Clips read lazily from files (an ``AudioSequence``) are described by
+    their files (absolute paths, sizes and modification times), durations,
+    offsets and sample rate, without decoding them; any other clips by the
+    SHA-256 of their samples and their lengths.
+    """
+    paths = getattr(clips, "paths", None)
+    if paths is not None and hasattr(clips, "sample_rate") and hasattr(clips, "offsets"):
+        stamps = []
+        for path in paths:
+            try:
+                st = os.stat(path)
+                stamps.append((st.st_size, st.st_mtime_ns))
+            except OSError:
+                stamps.append(None)
+        durations = getattr(clips, "durations", None)
+        return {"files": _digest(os.path.abspath(os.fspath(p)) for p in paths),
+                "file_stamps": _digest(stamps),
+                "durations": _digest([] if durations is None else np.asarray(durations).tolist()),
+                "offsets": _digest(np.asarray(clips.offsets).tolist()),
+                "sample_rate": int(clips.sample_rate)}
+    lengths, audio = [], hashlib.sha256()
+    for i in range(len(clips)):
+        clip = np.ascontiguousarray(clips[i])
+        lengths.append(int(clip.shape[-1]) if clip.ndim else 0)
+        audio.update(clip.dtype.str.encode())
+        audio.update(clip.tobytes())
+    return {"lengths": _digest(lengths), "audio": audio.hexdigest()}
+
+
+def fingerprint(est, seed: int, classes: np.ndarray, y_idx: np.ndarray, clips=None) -> dict:
+    """What a fit is: its parameters, its seed, its labels, its clips; a resume must match it."""
     params = {name: value for name, value in est.get_params(deep=False).items()
               if name not in _NOT_COMPARED}
     targets = hashlib.sha256(np.asarray(y_idx, dtype=np.int64).tobytes()).hexdigest()
     return _plain({"params": params, "seed": int(seed), "classes": classes.tolist(),
-                   "n_clips": int(len(y_idx)), "targets_sha256": targets})
+                   "n_clips": int(len(y_idx)), "targets_sha256": targets,
+                   "data": None if clips is None else data_fingerprint(clips)})
 
 
 class ResumableEarlyStopping(EarlyStopping):
@@ -120,22 +165,23 @@ class TrainingCheckpoint(Callback):
             "rng": torch.get_rng_state(),
             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else [],
         }
-        partial = folder / f".{CHECKPOINT_FILE}.{os.getpid()}.tmp"
-        try:
-            torch.save(state, partial)
-            os.replace(partial, folder / CHECKPOINT_FILE)  # the last checkpoint stands until then
-        finally:
-            partial.unlink(missing_ok=True)
+        # the last checkpoint stands until the rename
+        write_file(folder, CHECKPOINT_FILE, lambda f: torch.save(state, f))
 
 
 def read_checkpoint(folder) -> dict:
     """The checkpoint in ``folder``, checked to be one; tensors and containers only."""
     path = Path(folder) / CHECKPOINT_FILE
-    if not path.is_file():
+    try:
+        data = read_regular(path, what="checkpoint")
+    except FileNotFoundError:
         raise FileNotFoundError(
             f"there is no checkpoint to resume from in '{folder}' ({CHECKPOINT_FILE} is missing); "
-            "fit without resume to start one")
-    state = load_tensors(path, path, what="the checkpoint",
+            "fit without resume to start one") from None
+    if not data:
+        raise ValueError(f"'{path}' is empty; the checkpoint is damaged. Remove it and fit again "
+                         "without resume")
+    state = load_tensors(io.BytesIO(data), path, what="the checkpoint",
                          again="remove it and fit again without resume")
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"'{path}' is not an sklearn_mhr checkpoint")
@@ -145,10 +191,28 @@ def read_checkpoint(folder) -> dict:
     return state
 
 
+_DATA = {"audio": "the clips' audio differs", "lengths": "the clips' lengths differ",
+         "files": "the audio files differ (other paths or root)",
+         "file_stamps": "the audio files changed (sizes or modification times)",
+         "durations": "the clips' durations differ", "offsets": "the clips' offsets differ",
+         "sample_rate": "the clips' sample rate differs"}
+
+
+def _data_differences(saved, current) -> list[str]:
+    if saved == current:
+        return []
+    if not isinstance(saved, dict) or not isinstance(current, dict) or set(saved) != set(current):
+        return ["the clips differ (read from files in one fit, given as arrays in the other)"]
+    return [_DATA.get(key, f"{key} differs") for key in sorted(saved)
+            if saved[key] != current[key]]
+
+
 def _differences(saved: dict, current: dict) -> list[str]:
     out = []
     for key in sorted(set(saved) | set(current)):
-        if key == "params":
+        if key == "data":
+            out += _data_differences(saved.get(key), current.get(key))
+        elif key == "params":
             out += [f"{name}={saved['params'].get(name)!r} in the checkpoint, "
                     f"{current['params'].get(name)!r} now"
                     for name in sorted(set(saved["params"]) | set(current["params"]))
@@ -164,12 +228,12 @@ def resume_net(net, checkpoint: dict, fit_fingerprint: dict, folder) -> int:
     """Put an initialised net in the state ``checkpoint`` holds; return the epochs still to run.
 
     Raises ValueError, listing the differences, if the checkpoint belongs to
-    a fit with other parameters, seed or labels.
+    a fit with other parameters, seed, labels or clips.
     """
     differences = _differences(checkpoint["fingerprint"], fit_fingerprint)
     if differences:
         raise ValueError(
-            f"the checkpoint in '{folder}' is of another fit ({'; '.join(differences[:6])}); "
+            f"the checkpoint in '{folder}' is of another fit ({'; '.join(differences[:8])}); "
             "resume with the parameters and clips it was started with, or remove it to start "
             "afresh")
     net.module_.load_state_dict(checkpoint["module"])
@@ -234,8 +298,10 @@ class FitCheckpoints:
         return resume_net(net, self.saved, self.fingerprint, self.folder)
 
 
-def checkpoints(est, seed: int, classes, y_idx, resume: bool) -> FitCheckpoints:
-    """The :class:`FitCheckpoints` of a fit of ``est`` (none when ``checkpoint_dir`` is None)."""
+def checkpoints(est, seed: int, classes, y_idx, resume: bool, clips=None) -> FitCheckpoints:
+    """The :class:`FitCheckpoints` of a fit of ``est`` on ``clips`` (none when
+    ``checkpoint_dir`` is None)."""
     if est.checkpoint_dir is None:
         return FitCheckpoints(None, None, False)
-    return FitCheckpoints(est.checkpoint_dir, fingerprint(est, seed, classes, y_idx), resume)
+    return FitCheckpoints(est.checkpoint_dir, fingerprint(est, seed, classes, y_idx, clips),
+                          resume)

@@ -79,10 +79,15 @@ def check_memory_arg(memory: Any) -> str | None:
     """
     if isinstance(memory, joblib.Memory):
         memory = memory.location
-    if memory is None or isinstance(memory, str):
-        return memory
     if isinstance(memory, os.PathLike):
-        return os.fspath(memory)
+        memory = os.fspath(memory)
+    if isinstance(memory, str):
+        if os.path.exists(memory) and not os.path.isdir(memory):
+            raise ValueError(f"memory={memory!r} is a file, not a folder; pass the folder to "
+                             "cache decoded clips in (it is created if missing)")
+        return memory
+    if memory is None:
+        return memory
     raise ValueError(
         f"memory must be None, a directory path or a joblib.Memory, got "
         f"{memory!r}. Pass e.g. memory='./audio_cache' to cache decoded clips."

@@ -22,8 +22,24 @@ from tqdm.auto import tqdm
 
 from sklearn_mhr.io.checks import check_duration, check_offset, check_sample_rate
 
-__all__ = ["AudioReadError", "TruncatedAudioWarning", "file_stamp", "map_clips", "read_audio",
-           "read_clip"]
+__all__ = ["MAX_DECODED_SAMPLES", "MAX_FILE_SAMPLE_RATE", "MIN_FILE_SAMPLE_RATE", "AudioReadError",
+           "TruncatedAudioWarning", "file_stamp", "map_clips", "read_audio", "read_clip"]
+
+#: lowest sample rate a file's header may give: below it no audio of interest is recorded,
+#: and a header saying 1 Hz would make a small file an hours-long clip
+MIN_FILE_SAMPLE_RATE = 1000
+
+#: highest sample rate a file's header may give (the highest rate audio interfaces record at)
+MAX_FILE_SAMPLE_RATE = 768_000
+
+#: most taps of the resampling filter, whose length grows with the terms of the rate ratio
+#: (``resample_poly`` uses about 20 per unit of the larger term; designing 2**20 taps takes
+#: about 50 MiB at its peak). Every ratio between common rates has terms under 1000
+MAX_RESAMPLING_TAPS = 2**20
+
+#: most samples one read may produce (after resampling): 2**28 is 93 minutes at 48 kHz, whose
+#: decoding takes about 2 GiB at its peak; checked before anything is allocated
+MAX_DECODED_SAMPLES = 2**28
 
 
 class AudioReadError(ValueError):
@@ -59,7 +75,8 @@ def declared_wav_frames(path) -> int | None:
                     return None if not block_align or size in (0, 0xFFFFFFFF) \
                         else size // block_align
                 if chunk == b"fmt ":
-                    fmt = f.read(size)
+                    fmt = f.read(min(size, 64))  # never what a crafted size asks for
+                    f.seek(size - len(fmt), os.SEEK_CUR)
                     block_align = struct.unpack("<H", fmt[12:14])[0] if len(fmt) >= 14 else None
                     f.seek(size & 1, os.SEEK_CUR)
                 else:
@@ -67,6 +84,26 @@ def declared_wav_frames(path) -> int | None:
     except OSError:
         return None
     return None
+
+
+def _check_size(path: str, file_rate: int, channels: int, frames: int, out_rate: int) -> None:
+    """Refuse a read whose samples (as read, and as resampled) would pass the bound."""
+    g = gcd(out_rate, file_rate)
+    taps = 20 * max(out_rate, file_rate) // g + 1
+    if out_rate != file_rate and taps > MAX_RESAMPLING_TAPS:
+        raise AudioReadError(
+            f"Resampling audio file '{path}' from {file_rate} Hz to {out_rate} Hz takes a filter "
+            f"of {taps} taps (the rates' ratio is {out_rate // g}/{file_rate // g}), more than "
+            f"the {MAX_RESAMPLING_TAPS} allowed; choose a sample rate whose ratio to the file's "
+            "has smaller terms, or convert the file first.")
+    decoded = max(frames, 0) * max(channels, 1)
+    resampled = -(-max(frames, 0) * out_rate // file_rate)
+    if max(decoded, resampled) > MAX_DECODED_SAMPLES:
+        raise AudioReadError(
+            f"Audio file '{path}' would decode to {max(decoded, resampled)} samples "
+            f"({frames} frames of {channels} channel(s) at {file_rate} Hz, resampled to "
+            f"{out_rate} Hz), more than the {MAX_DECODED_SAMPLES} one read may allocate; pass a "
+            "duration (and offset) to read part of it, or check its header.")
 
 
 def read_audio(
@@ -107,8 +144,10 @@ def read_audio(
     FileNotFoundError
         If `path` does not exist.
     AudioReadError
-        If the file is corrupt or unsupported, holds no samples, or holds NaN
-        or infinite samples.
+        If the file is corrupt or unsupported, holds no samples, holds NaN
+        or infinite samples, gives a sample rate under
+        `MIN_FILE_SAMPLE_RATE`, or would decode to more than
+        `MAX_DECODED_SAMPLES` samples (checked before reading).
     ValueError
         For invalid arguments, or an `offset` past the end of the file.
     """
@@ -139,6 +178,14 @@ def read_audio(
         with sf.SoundFile(path) as f:
             file_rate = f.samplerate
             n_frames = f.frames
+            if not MIN_FILE_SAMPLE_RATE <= file_rate <= MAX_FILE_SAMPLE_RATE:
+                side = "under" if file_rate < MIN_FILE_SAMPLE_RATE else "over"
+                limit = MIN_FILE_SAMPLE_RATE if side == "under" else MAX_FILE_SAMPLE_RATE
+                raise AudioReadError(
+                    f"Audio file '{path}' gives a sample rate of {file_rate} Hz in its header, "
+                    f"{side} the {limit} Hz this reader accepts ({MIN_FILE_SAMPLE_RATE} to "
+                    f"{MAX_FILE_SAMPLE_RATE} Hz); the header is damaged, or the file is no "
+                    "audio recording. Re-encode it or remove it from the list.")
             start = round(offset * file_rate)
             if start and start >= n_frames:
                 raise ValueError(
@@ -157,6 +204,9 @@ def read_audio(
             frames = -1
             if duration is not None:
                 frames = int(np.ceil(duration * file_rate))
+            _check_size(path, file_rate, f.channels,
+                        n_frames - start if frames < 0 else min(frames, n_frames - start),
+                        file_rate if sample_rate is None else sample_rate)
             if start:
                 f.seek(start)
             data = f.read(frames=frames, dtype="float32", always_2d=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import warnings
 from pathlib import Path
 
 import optuna
+
+from sklearn_mhr._safe_folder import write_file
 
 __all__ = ["save_plots", "write_trials_csv"]
 
@@ -21,7 +24,9 @@ def write_trials_csv(study: optuna.Study, path) -> Path:
     ----------
     study : optuna.Study
     path : str or os.PathLike
-        CSV file to write (replaced if present).
+        CSV file to write (replaced whole, in one rename, if present: a
+        reader never sees half of it, and a link there is replaced, not
+        followed).
 
     Returns
     -------
@@ -30,7 +35,7 @@ def write_trials_csv(study: optuna.Study, path) -> Path:
     trials = study.get_trials(deepcopy=False)
     names = sorted({name for t in trials for name in t.params})
     path = Path(path)
-    with open(path, "w", newline="") as f:
+    with io.StringIO(newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["number", "state", "value", "datetime_start", "datetime_complete",
                          "duration_s", "last_step", *names, *_ATTRS])
@@ -43,6 +48,8 @@ def write_trials_csv(study: optuna.Study, path) -> Path:
                              t.datetime_start or "", t.datetime_complete or "",
                              duration, "" if t.last_step is None else t.last_step,
                              *[t.params.get(n, "") for n in names], *attrs])
+        text = f.getvalue()
+    write_file(path.parent, path.name, lambda out: out.write(text.encode("utf-8")))
     return path
 
 
@@ -93,7 +100,9 @@ def save_plots(study: optuna.Study, directory) -> list[Path]:
             figure = ax.figure
             figure.set_size_inches(8, 5)
             figure.tight_layout()
-            figure.savefig(directory / name, dpi=100)
+            image = io.BytesIO()
+            figure.savefig(image, format="png", dpi=100)
             plt.close(figure)
+            write_file(directory, name, lambda out, png=image: out.write(png.getvalue()))
             written.append(directory / name)
     return written

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import optuna
 
+from sklearn_mhr._lock import pid_alive
+
 __all__ = ["fail_dead_local_trials", "make_storage"]
 
 
@@ -138,26 +140,19 @@ def _check_journal(path: Path) -> None:
                   UserWarning, stacklevel=3)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
 def fail_dead_local_trials(storage, study_name: str) -> list[int]:
     """Mark FAIL the running trials of workers on this machine that no longer exist.
 
-    A journal storage has no heartbeat; it is shared by processes of one
-    machine, so a trial whose worker was killed is recognised by its
-    recorded host and process id. Trials of other machines, or without those
-    records, are left alone: a worker killed in the instant between creating
-    a trial and recording itself in it (its objective's first step) leaves a
-    running trial that no one can tell from a live one, and the study then
-    ends one trial short of its total.
+    A journal storage has no heartbeat, and an RDB storage's heartbeat marks
+    a trial failed only once its grace period has passed: a worker restarted
+    sooner would count the dead trial as running and stop short of the
+    total. A trial whose worker was killed on this machine is recognised at
+    once by its recorded host and process id, in every storage. Trials of
+    other machines, or without those records, are left alone: a worker
+    killed in the instant between creating a trial and recording itself in
+    it (its objective's first step) leaves a running trial that no one can
+    tell from a live one, and the study then ends one trial short of its
+    total.
 
     Parameters
     ----------
@@ -177,7 +172,7 @@ def fail_dead_local_trials(storage, study_name: str) -> list[int]:
     for trial in storage.get_all_trials(study_id, deepcopy=False,
                                         states=(optuna.trial.TrialState.RUNNING,)):
         pid = trial.user_attrs.get("pid")
-        if trial.user_attrs.get("host") != host or not isinstance(pid, int) or _alive(pid):
+        if trial.user_attrs.get("host") != host or not isinstance(pid, int) or pid_alive(pid):
             continue
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
         try:

@@ -188,8 +188,13 @@ def tune(estimator, X, y, *, param_space=None, n_trials: int = 20, cv=5, scoring
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} clips but y has {len(y)} labels; they must match")
     n_threads = threads_per_trial or estimator.n_threads or max(1, available_cores() // n_jobs)
-    objective = CVObjective(estimator, X, y, space=param_space,
-                            cv=check_cv(cv, y, classifier=True),
+    splitter = check_cv(cv, y, classifier=True)
+    try:  # here, not in the first trial, where Optuna would log the error as a failed trial's
+        for _ in splitter.split(X, y, groups):
+            pass
+    except ValueError as exc:
+        raise ValueError(f"cv={cv!r} cannot split these {len(y)} clips: {exc}") from None
+    objective = CVObjective(estimator, X, y, space=param_space, cv=splitter,
                             scorer=check_scoring(estimator, scoring=scoring), groups=groups,
                             n_threads=n_threads)
 
@@ -199,7 +204,7 @@ def tune(estimator, X, y, *, param_space=None, n_trials: int = 20, cv=5, scoring
         sampler=sampler if sampler is not None else optuna.samplers.TPESampler(seed=random_state),
         pruner=pruner if pruner is not None else FoldWarmupPruner(
             optuna.pruners.MedianPruner(n_startup_trials=2), warmup_epochs=3))
-    if isinstance(storage, optuna.storages.JournalStorage):
+    if storage is not None:  # every shared storage: an RDB's heartbeat only acts after its grace
         fail_dead_local_trials(storage, study.study_name)
     done = len(study.get_trials(deepcopy=False, states=FINISHED))
     if done < n_trials:
