@@ -84,11 +84,21 @@ def test_a_loaded_model_has_the_same_fitted_state(fitted, tmp_path):
     assert loaded.clip_samples_ == fitted.clip_samples_ == 4000
 
 
+def _edit_meta(root, edit):
+    """Edit a saved model's meta.json and sign it again, as a model written so would be."""
+    import hashlib
+
+    meta = json.loads((root / "meta.json").read_text())
+    edit(meta)
+    (root / "meta.json").write_text(json.dumps(meta))
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["files"]["meta.json"] = hashlib.sha256((root / "meta.json").read_bytes()).hexdigest()
+    (root / "manifest.json").write_text(json.dumps(manifest))
+
+
 def test_a_model_saved_before_clip_samples_loads_without_it(fitted, tmp_path):
     root = persistence.save(fitted, tmp_path / "m")
-    meta = json.loads((root / "meta.json").read_text())
-    del meta["fitted"]["clip_samples_"]
-    (root / "meta.json").write_text(json.dumps(meta))
+    _edit_meta(root, lambda meta: meta["fitted"].pop("clip_samples_"))
     loaded = persistence.load(root)
     assert not hasattr(loaded, "clip_samples_")
     np.testing.assert_array_equal(loaded.predict_proba(noise_task(3)[0]),
@@ -97,9 +107,7 @@ def test_a_model_saved_before_clip_samples_loads_without_it(fitted, tmp_path):
 
 def test_a_damaged_clip_samples_is_refused(fitted, tmp_path):
     root = persistence.save(fitted, tmp_path / "m")
-    meta = json.loads((root / "meta.json").read_text())
-    meta["fitted"]["clip_samples_"] = -3
-    (root / "meta.json").write_text(json.dumps(meta))
+    _edit_meta(root, lambda meta: meta["fitted"].update(clip_samples_=-3))
     with pytest.raises(ValueError, match="clip_samples_ must be a positive integer"):
         persistence.load(root)
 
