@@ -180,4 +180,10 @@ def fail_dead_local_trials(storage, study_name: str) -> list[int]:
         except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
             continue  # another worker marked it first
         failed.append(trial.number)
+        # as the heartbeat would have: its failed-trial callback (a retry) sees the trial too
+        get_callback = getattr(storage, "get_failed_trial_callback", None)  # RDB storages
+        callback = get_callback() if get_callback is not None else None
+        if callback is not None:
+            study = optuna.load_study(study_name=study_name, storage=storage)
+            callback(study, storage.get_trial(trial_id))
     return failed
