@@ -21,7 +21,7 @@ import soundfile as sf
 from scipy.signal import firwin, upfirdn
 
 from sklearn_mhr.io.checks import check_sample_rate
-from sklearn_mhr.io.read import AudioReadError
+from sklearn_mhr.io.read import AudioReadError, check_finite
 
 __all__ = ["BlockResampler", "audio_length", "read_blocks"]
 
@@ -199,13 +199,7 @@ def read_blocks(path, *, sample_rate: int | None = None,
                 raise _decode_error(path, exc) from exc
             if data.shape[0] == 0:
                 break
-            finite = np.isfinite(data)
-            if not finite.all():
-                frame, channel = np.argwhere(~finite)[0]
-                raise AudioReadError(
-                    f"Audio file '{path}' contains NaN or infinite samples (first at frame "
-                    f"{start + frame}, {(start + frame) / file_rate:.4f} s, channel {channel}); "
-                    "repair the file or remove it from the list.")
+            check_finite(data, path, start, file_rate)
             start += data.shape[0]
             yield resampler.push(data.mean(axis=1, dtype=np.float64)).astype(np.float32)
         yield resampler.finish().astype(np.float32)

@@ -106,6 +106,22 @@ def _check_size(path: str, file_rate: int, channels: int, frames: int, out_rate:
             "duration (and offset) to read part of it, or check its header.")
 
 
+def check_finite(data: np.ndarray, path, start: int, file_rate: int) -> None:
+    """Refuse decoded frames ``data`` (frames, channels) of ``path`` that hold NaN or inf.
+
+    ``start`` is the file frame of ``data``'s first row; the error names the
+    first bad frame, its time and channel.
+    """
+    finite = np.isfinite(data)
+    if not finite.all():
+        frame, channel = np.argwhere(~finite)[0]
+        raise AudioReadError(
+            f"Audio file '{path}' contains NaN or infinite samples (first at "
+            f"frame {start + frame}, {(start + frame) / file_rate:.4f} s, channel "
+            f"{channel}); repair the file or remove it from the list."
+        )
+
+
 def read_audio(
     path: str | os.PathLike,
     *,
@@ -223,14 +239,7 @@ def read_audio(
             f"Audio file '{path}' contains no samples (0 frames); replace it or "
             "remove it from the list."
         )
-    finite = np.isfinite(data)
-    if not finite.all():
-        frame, channel = np.argwhere(~finite)[0]
-        raise AudioReadError(
-            f"Audio file '{path}' contains NaN or infinite samples (first at "
-            f"frame {start + frame}, {(start + frame) / file_rate:.4f} s, channel "
-            f"{channel}); repair the file or remove it from the list."
-        )
+    check_finite(data, path, start, file_rate)
 
     y = data.mean(axis=1, dtype=np.float64)
     out_rate = file_rate if sample_rate is None else sample_rate
