@@ -96,6 +96,10 @@ def check_params(est) -> None:
     need("weight_decay", is_number(p["weight_decay"]) and p["weight_decay"] >= 0, "a number >= 0")
     for name in ("device_augment", "freq_mixstyle"):
         need(name, is_number(p[name]) and 0 <= p[name] <= 1, "a probability in [0, 1]")
+    need("distill_weight", is_number(p["distill_weight"]) and 0 <= p["distill_weight"] <= 1,
+         "a number in [0, 1]")
+    need("distill_temperature", is_number(p["distill_temperature"], finite=True)
+         and p["distill_temperature"] > 0, "a positive number")
     need("spectra_cache_mb", is_number(p["spectra_cache_mb"], finite=True)
          and p["spectra_cache_mb"] >= 0, "a finite number of MiB >= 0")
     need("validation_fraction", p["validation_fraction"] is None

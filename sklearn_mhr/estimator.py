@@ -28,6 +28,7 @@ from sklearn_mhr._skorch import (
     torch_threads,
 )
 from sklearn_mhr._skorch.checkpoint import checkpoints
+from sklearn_mhr._skorch.distill import check_teacher_proba
 from sklearn_mhr._skorch.spectra import use_spectra
 
 __all__ = ["MHRAudioClassifier"]
@@ -163,6 +164,14 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         (Freq-MixStyle, :class:`~sklearn_mhr.nn.mixstyle.FreqMixStyle`): each
         clip's map keeps its pattern but takes band levels between its own
         and another clip's, as another device would give. 0 turns it off.
+    distill_weight : float, default=0.5
+        With ``fit(..., teacher_proba=q)``: share of the loss that pulls the
+        class probabilities towards the teacher's ``q`` (knowledge
+        distillation, :mod:`sklearn_mhr._skorch.distill`); the rest is the
+        cross-entropy against the labels. Unused without a teacher.
+    distill_temperature : float, default=2.0
+        Temperature that softens the student's and the teacher's
+        probabilities in the distillation term.
     random_crop : float or None, default=None
         In training, cut every clip to a random segment of this many seconds
         (shorter clips are repeated first); inference always sees whole clips.
@@ -262,7 +271,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  batch_size=32, lr=1e-3, filter_lr_factor=1.0, weight_decay=0.0,
                  optimizer="adam", momentum=0.9, lr_schedule="cosine", restart_period=10,
                  mixup_alpha=0.0, freq_mask_width=0, time_mask_width=0, n_masks=2,
-                 device_augment=0.0, freq_mixstyle=0.0, random_crop=None,
+                 device_augment=0.0, freq_mixstyle=0.0, distill_weight=0.5,
+                 distill_temperature=2.0, random_crop=None,
                  validation_fraction=None, patience=5,
                  spectra_cache_mb=2048, warm_start=False, device="auto", n_threads=None,
                  n_workers=0, verbose=0, checkpoint_dir=None, callbacks=None, random_state=None):
@@ -301,6 +311,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.n_masks = n_masks
         self.device_augment = device_augment
         self.freq_mixstyle = freq_mixstyle
+        self.distill_weight = distill_weight
+        self.distill_temperature = distill_temperature
         self.random_crop = random_crop
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -325,7 +337,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             del self.n_features_in_
         return clips, dtype
 
-    def fit(self, X, y, resume=False):
+    def fit(self, X, y, resume=False, teacher_proba=None):
         """Train on waveforms.
 
         Parameters
@@ -338,6 +350,13 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             Go on from the checkpoint in ``checkpoint_dir`` instead of starting
             afresh; the parameters and labels must be those of the fit that
             wrote it (a ValueError lists any difference).
+        teacher_proba : array-like of shape (n_clips, n_classes), optional
+            A teacher's class probabilities for every training clip, columns in
+            the order of the sorted labels (as any classifier's
+            ``predict_proba`` gives them, e.g. the mean over an ensemble):
+            training then also distils them (``distill_weight``,
+            ``distill_temperature``). Validation clips are scored against the
+            labels alone. Scikit-learn's searches split it with ``X``.
 
         Returns
         -------
@@ -354,6 +373,10 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes in y; got 1 class: {classes[0]!r}"
             )
+        teacher = None
+        if teacher_proba is not None:
+            teacher = check_teacher_proba(teacher_proba, len(clips), len(classes),
+                                          type(self).__name__)
         continuing = can_continue(self, classes)
         seed = base_seed(self.random_state)
         train_idx, valid_set = np.arange(len(clips)), None
@@ -368,11 +391,11 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                     f"validation set from {len(clips)} clips of {len(classes)} classes ({exc}); "
                     "raise it, or set it to None") from None
             valid_set = ClipDataset(clips, y_idx, valid_idx)
-        train_set = ClipDataset(clips, y_idx, train_idx)
+        train_set = ClipDataset(clips, y_idx, train_idx, teacher)
         check_lengths(self, clips, train_idx)
         warn_if_long_clips(self, clips, train_idx)
         device = resolve_device(self.device)
-        checkpoint = checkpoints(self, seed, classes, y_idx, resume, clips)
+        checkpoint = checkpoints(self, seed, classes, y_idx, resume, clips, teacher)
         with torch_threads(self.n_threads), seeded_rng(seed, device), checkpoint.lock():
             if continuing:
                 continue_net(self, device, valid_set, checkpoint.callback)

@@ -19,6 +19,7 @@ from skorch.helper import predefined_split
 from sklearn_mhr._lengths import sample_lengths
 from sklearn_mhr._skorch.checkpoint import ResumableEarlyStopping
 from sklearn_mhr._skorch.clips import collate_cropped, collate_tiled
+from sklearn_mhr._skorch.distill import DistillationLoss
 from sklearn_mhr._skorch.net import OPTIMIZERS, CosineSchedule, MixupNet
 from sklearn_mhr.nn import MHRNet
 
@@ -124,7 +125,8 @@ def _build_net(est, n_classes: int, device: str, valid_set, checkpoint=None) -> 
                                     n_samples=max(1, round(est.random_crop * est.sample_rate)))
     workers = dict(num_workers=est.n_workers, persistent_workers=est.n_workers > 0)
     return MixupNet(
-        MHRNet, criterion=torch.nn.CrossEntropyLoss, optimizer=OPTIMIZERS[est.optimizer],
+        MHRNet, criterion=DistillationLoss, criterion__weight=est.distill_weight,
+        criterion__temperature=est.distill_temperature, optimizer=OPTIMIZERS[est.optimizer],
         lr=est.lr, mixup_alpha=est.mixup_alpha, **optimizer_args,
         max_epochs=est.max_epochs, batch_size=est.batch_size,
         iterator_train__shuffle=True, iterator_train__collate_fn=collate,
@@ -163,7 +165,7 @@ def continue_net(est, device: str, valid_set=None, checkpoint=None) -> None:
     A warm-started ``fit`` goes on from where the last one stopped, but with
     this call's epochs, batch size, augmentation, validation clips, patience,
     workers and weight decay, which a net built by the last call would
-    silently keep.
+    silently keep (the distillation weights among them).
     """
     net = est.net_
     fresh = _build_net(est, len(est.classes_), device, valid_set, checkpoint)  # not initialised
@@ -173,6 +175,9 @@ def continue_net(est, device: str, valid_set=None, checkpoint=None) -> None:
     net.set_params(**settings)  # module and optimizer stay as they are
     net.callbacks = fresh.callbacks
     net.initialize_callbacks()
+    if isinstance(net.criterion_, DistillationLoss):
+        net.criterion_.weight = est.distill_weight
+        net.criterion_.temperature = est.distill_temperature
     for group in net.optimizer_.param_groups:  # without resetting the optimizer's moments
         group["weight_decay"] = est.weight_decay
         if "momentum" in group:

@@ -86,14 +86,19 @@ def data_fingerprint(clips) -> dict:
     return {"lengths": _digest(lengths), "audio": audio.hexdigest()}
 
 
-def fingerprint(est, seed: int, classes: np.ndarray, y_idx: np.ndarray, clips=None) -> dict:
-    """What a fit is: its parameters, its seed, its labels, its clips; a resume must match it."""
+def fingerprint(est, seed: int, classes: np.ndarray, y_idx: np.ndarray, clips=None,
+                teacher=None) -> dict:
+    """What a fit is: its parameters, seed, labels, clips and teacher; a resume must match it."""
     params = {name: value for name, value in est.get_params(deep=False).items()
               if name not in _NOT_COMPARED}
     targets = hashlib.sha256(np.asarray(y_idx, dtype=np.int64).tobytes()).hexdigest()
-    return _plain({"params": params, "seed": int(seed), "classes": classes.tolist(),
-                   "n_clips": int(len(y_idx)), "targets_sha256": targets,
-                   "data": None if clips is None else data_fingerprint(clips)})
+    out = {"params": params, "seed": int(seed), "classes": classes.tolist(),
+           "n_clips": int(len(y_idx)), "targets_sha256": targets,
+           "data": None if clips is None else data_fingerprint(clips)}
+    if teacher is not None:  # absent otherwise, so that earlier checkpoints still match
+        out["teacher_sha256"] = hashlib.sha256(
+            np.ascontiguousarray(teacher, dtype=np.float32).tobytes()).hexdigest()
+    return _plain(out)
 
 
 class ResumableEarlyStopping(EarlyStopping):
@@ -219,6 +224,7 @@ def _differences(saved: dict, current: dict) -> list[str]:
                     if saved["params"].get(name) != current["params"].get(name)]
         elif saved.get(key) != current.get(key):
             what = {"seed": "random_state", "targets_sha256": "the labels",
+                    "teacher_sha256": "the teacher's probabilities",
                     "n_clips": "the number of clips", "classes": "the classes"}.get(key, key)
             out.append(f"{what} differ{'s' if key != 'classes' else ''}")
     return out
@@ -298,10 +304,11 @@ class FitCheckpoints:
         return resume_net(net, self.saved, self.fingerprint, self.folder)
 
 
-def checkpoints(est, seed: int, classes, y_idx, resume: bool, clips=None) -> FitCheckpoints:
+def checkpoints(est, seed: int, classes, y_idx, resume: bool, clips=None,
+                teacher=None) -> FitCheckpoints:
     """The :class:`FitCheckpoints` of a fit of ``est`` on ``clips`` (none when
     ``checkpoint_dir`` is None)."""
     if est.checkpoint_dir is None:
         return FitCheckpoints(None, None, False)
-    return FitCheckpoints(est.checkpoint_dir, fingerprint(est, seed, classes, y_idx, clips),
-                          resume)
+    return FitCheckpoints(est.checkpoint_dir,
+                          fingerprint(est, seed, classes, y_idx, clips, teacher), resume)

@@ -12,8 +12,23 @@ from torch.utils.data import Dataset
 from sklearn_mhr._inputs import check_clip
 from sklearn_mhr._skorch.threads import torch_threads
 
-__all__ = ["ClipDataset", "apply_in_batches", "collate_cropped", "collate_tiled",
-           "inference_batches"]
+__all__ = ["ClipDataset", "apply_in_batches", "collate_cropped", "collate_targets",
+           "collate_tiled", "inference_batches", "item_target"]
+
+
+def item_target(targets, teacher, index: int):
+    """The target of clip ``index``: its class index, with the teacher's probabilities if any."""
+    if teacher is None:
+        return int(targets[index])
+    return {"label": int(targets[index]), "teacher": torch.from_numpy(teacher[index])}
+
+
+def collate_targets(targets):
+    """Stack the targets of a batch: class indices, or a dict of indices and teacher rows."""
+    if isinstance(targets[0], Mapping):
+        return {"label": torch.as_tensor([t["label"] for t in targets], dtype=torch.long),
+                "teacher": torch.stack([t["teacher"] for t in targets])}
+    return torch.as_tensor(targets, dtype=torch.long)
 
 
 class ClipDataset(Dataset):
@@ -29,12 +44,16 @@ class ClipDataset(Dataset):
     indices : ndarray of int, optional
         Positions in ``clips`` that make up this dataset (all by default);
         errors name the position in ``clips``.
+    teacher : ndarray of float32 of shape (len(clips), n_classes), optional
+        A teacher's class probabilities for every clip of ``clips``; items
+        then carry them with the class index (:func:`item_target`).
     """
 
-    def __init__(self, clips, targets, indices=None):
+    def __init__(self, clips, targets, indices=None, teacher=None):
         self.clips = clips
         self.targets = targets
         self.indices = np.arange(len(clips)) if indices is None else np.asarray(indices)
+        self.teacher = teacher
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -42,7 +61,7 @@ class ClipDataset(Dataset):
     def __getitem__(self, i):
         index = int(self.indices[i])
         wave = torch.from_numpy(check_clip(self.clips[index], index))
-        return wave, int(self.targets[index])
+        return wave, item_target(self.targets, self.teacher, index)
 
 
 def collate_tiled(batch):
@@ -55,7 +74,7 @@ def collate_tiled(batch):
     all have one length and are stacked as they are.
     """
     waves, targets = zip(*batch)
-    targets = torch.as_tensor(targets, dtype=torch.long)
+    targets = collate_targets(targets)
     if isinstance(waves[0], Mapping):
         return {key: torch.stack([w[key] for w in waves]) for key in waves[0]}, targets
     n = max(w.shape[0] for w in waves)
@@ -77,7 +96,7 @@ def collate_cropped(batch, n_samples: int):
             w = w.repeat(-(-n_samples // w.shape[0]))
         start = int(torch.randint(0, w.shape[0] - n_samples + 1, ()))
         out.append(w[start:start + n_samples])
-    return torch.stack(out), torch.as_tensor(targets, dtype=torch.long)
+    return torch.stack(out), collate_targets(targets)
 
 
 #: samples in one CPU inference batch: short clips are batched, long ones go alone

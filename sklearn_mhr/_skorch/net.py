@@ -7,6 +7,7 @@ import math
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.utils import to_device
 
 from sklearn_mhr._skorch.interrupt import interrupt_kept, raise_if_pending
 
@@ -27,7 +28,9 @@ class MixupNet(NeuralNet):
     ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(alpha, alpha)`` and a
     random permutation ``perm`` of the batch, and the loss is taken against
     the same mixture of the two one-hot targets (cross-entropy accepts class
-    probabilities). Validation and inference are unchanged.
+    probabilities); a teacher's probabilities, when the targets carry them
+    (:mod:`sklearn_mhr._skorch.distill`), are mixed alike. Validation and
+    inference are unchanged.
 
     Parameters
     ----------
@@ -75,15 +78,18 @@ class MixupNet(NeuralNet):
 
     def _mixed_step(self, batch, **fit_params):
         self._set_training(True)
-        Xi, yi = batch
-        Xi, yi = Xi.to(self.device), yi.to(self.device)
+        Xi, yi = to_device(batch, self.device)
         alpha = torch.tensor(float(self.mixup_alpha))
         lam = torch.distributions.Beta(alpha, alpha).sample().item()
         perm = torch.randperm(Xi.shape[0], device=Xi.device)
         mixed = lam * Xi + (1.0 - lam) * Xi[perm]
         y_pred = self.infer(mixed, **fit_params)
-        onehot = torch.nn.functional.one_hot(yi, y_pred.shape[1]).to(y_pred.dtype)
+        labels = yi["label"] if isinstance(yi, dict) else yi
+        onehot = torch.nn.functional.one_hot(labels, y_pred.shape[1]).to(y_pred.dtype)
         soft = lam * onehot + (1.0 - lam) * onehot[perm]
+        if isinstance(yi, dict):  # a teacher's probabilities are mixed as the labels are
+            teacher = yi["teacher"].to(y_pred.dtype)
+            soft = {"label": soft, "teacher": lam * teacher + (1.0 - lam) * teacher[perm]}
         loss = self.get_loss(y_pred, soft, X=mixed, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}

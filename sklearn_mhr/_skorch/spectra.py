@@ -18,6 +18,7 @@ from skorch.helper import predefined_split
 from torch.utils.data import Dataset
 
 from sklearn_mhr._inputs import check_clip
+from sklearn_mhr._skorch.clips import item_target
 from sklearn_mhr.nn.framing import n_frames
 
 __all__ = ["SpectraDataset", "precompute_spectra", "spectra_bytes", "use_spectra",
@@ -36,17 +37,20 @@ class SpectraDataset(Dataset):
     ----------
     spectra : Tensor of shape (n_clips, n_frames, n_bins)
     targets : ndarray of int of shape (n_clips,)
+    teacher : ndarray of float32 of shape (n_clips, n_classes), optional
+        A teacher's class probabilities, carried with the targets.
     """
 
-    def __init__(self, spectra: torch.Tensor, targets: np.ndarray):
+    def __init__(self, spectra: torch.Tensor, targets: np.ndarray, teacher=None):
         self.spectra = spectra
         self.targets = np.asarray(targets)
+        self.teacher = teacher
 
     def __len__(self) -> int:
         return len(self.targets)
 
     def __getitem__(self, i):
-        return {"spectra": self.spectra[i]}, int(self.targets[i])
+        return {"spectra": self.spectra[i]}, item_target(self.targets, self.teacher, i)
 
 
 def why_not_precomputed(est, module, clips=None) -> str | None:
@@ -100,7 +104,8 @@ def precompute_spectra(module, dataset, budget_bytes: int, batch_size: int):
                 return None
             power = module.front_end.power_spectra(torch.from_numpy(np.stack(waves)).to(device))
             parts.append(power.cpu())
-    return SpectraDataset(torch.cat(parts), dataset.targets[positions])
+    teacher = None if dataset.teacher is None else dataset.teacher[positions]
+    return SpectraDataset(torch.cat(parts), dataset.targets[positions], teacher)
 
 
 def use_spectra(est, train_set, valid_set):

@@ -1,0 +1,171 @@
+"""Knowledge distillation from an ensemble over seeds, against the same student trained alone.
+
+For seeds 0..N-1 this fits the estimator (the teachers, each also the student's
+"alone" twin of its seed), averages the teachers' probabilities on the training
+clips into one teacher, and fits a student per seed on the labels and that
+teacher (``fit(..., teacher_proba=...)``). Every fit is scored on the test side,
+overall and per device (DCASE2020 layout); the ensemble's own test accuracy is
+reported as the teacher's. Both sets of fits are written in compare.py's JSON
+format, so ``paired.py`` compares them seed by seed; this script prints that
+comparison and, with ``--docs-heading``, writes it to docs/benchmarks.md.
+Finished fits are kept in ``--out`` and skipped when the command is run again.
+
+Usage::
+
+    python benchmarks/distill.py --dataset dcase2020 --root CORPUS --duration 2 \\
+        --seeds 5 --out /tmp/distill [--unseen c,d] [--set distill_weight=0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import publish  # noqa: E402
+from _settings import setting  # noqa: E402
+from paired import paired_table  # noqa: E402
+
+HEADING = "## Distillation from an ensemble over seeds"
+
+
+def load_split(args):
+    """Training and test clips (decoded) with the test clips' devices, or None for them."""
+    from sklearn_mhr.datasets.protocols import standard_split
+
+    kw = dict(sample_rate=args.sample_rate, duration=args.duration)
+    train = standard_split(args.dataset, args.root, side="train", **kw)
+    test = standard_split(args.dataset, args.root, side="test", **kw)
+    return (train.data.decode(), np.asarray(train.target), test.data.decode(),
+            np.asarray(test.target), test.device)
+
+
+def score(clf, X_test, y_test, device, proba=None) -> dict:
+    """Accuracy overall and per device of ``clf`` (or of the given test ``proba``)."""
+    proba = clf.predict_proba(X_test) if proba is None else proba
+    pred = clf.classes_[proba.argmax(axis=1)]
+    out = {"accuracy": float(np.mean(pred == y_test))}
+    if device is not None:
+        out["per_device"] = {str(d): float(np.mean(pred[device == d] == y_test[device == d]))
+                             for d in sorted(set(device.tolist()))}
+    return out
+
+
+def fit_scored(params, seed, data, teacher=None) -> tuple[dict, object]:
+    """Fit one estimator; its run record (compare.py's fields) and the fitted estimator."""
+    from sklearn_mhr import MHRAudioClassifier
+
+    X_train, y_train, X_test, y_test, device = data
+    clf = MHRAudioClassifier(**params, random_state=seed)
+    started = time.perf_counter()
+    clf.fit(X_train, y_train, teacher_proba=teacher)
+    run = {"variant": "student" if teacher is not None else "alone", "seed": seed,
+           "split": None, "params": {**params, "random_state": seed},
+           "fit_seconds": time.perf_counter() - started,
+           **score(clf, X_test, y_test, device)}
+    return run, clf
+
+
+def _runs(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["runs"] if path.exists() else []
+
+
+def _save(path: Path, runs: list[dict]) -> None:
+    path.write_text(json.dumps({"runs": runs}, indent=1))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=["dcase2020", "urbansound8k", "folder"],
+                        required=True)
+    parser.add_argument("--root", required=True, help="corpus folder")
+    parser.add_argument("--duration", type=float, default=None, help="clip length in s")
+    parser.add_argument("--sample-rate", type=int, default=None,
+                        help="Hz (default: the loader's: 44100 DCASE2020, 22050 UrbanSound8K, "
+                             "16000 folder)")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default: 5)")
+    parser.add_argument("--set", action="append", default=[], type=setting, metavar="KEY=VALUE",
+                        help="estimator parameter of every fit; repeatable")
+    parser.add_argument("--student-set", action="append", default=[], type=setting,
+                        metavar="KEY=VALUE",
+                        help="estimator parameter of the students only (distill_weight, "
+                             "distill_temperature...); repeatable")
+    parser.add_argument("--unseen", default="", help="comma-separated unseen devices")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="folder for the JSON files and the teachers' probabilities")
+    parser.add_argument("--docs-heading", default=None,
+                        help=f"write the table to docs/benchmarks.md under this heading "
+                             f"(e.g. {HEADING!r})")
+    args = parser.parse_args(argv)
+    if args.sample_rate is None:
+        args.sample_rate = {"dcase2020": 44100, "urbansound8k": 22050, "folder": 16000}[
+            args.dataset]
+    args.out.mkdir(parents=True, exist_ok=True)
+    params = {"sample_rate": args.sample_rate, **dict(args.set)}
+    student_params = {**params, **dict(args.student_set)}
+    data = load_split(args)
+    print(f"{len(data[1])} training clips, {len(data[3])} test clips, {args.seeds} seeds",
+          flush=True)
+
+    alone_path, student_path = args.out / "alone.json", args.out / "student.json"
+    alone = {r["seed"]: r for r in _runs(alone_path)}
+    for seed in range(args.seeds):
+        proba_file = args.out / f"teacher_seed{seed}.npz"
+        if seed in alone and proba_file.exists():
+            continue
+        run, clf = fit_scored(params, seed, data)
+        np.savez(proba_file, train=clf.predict_proba(data[0]), test=clf.predict_proba(data[2]),
+                 classes=clf.classes_)
+        alone[seed] = run
+        _save(alone_path, [alone[s] for s in sorted(alone)])
+        print(f"alone, seed {seed}: accuracy {run['accuracy']:.3f} "
+              f"({run['fit_seconds']:.0f} s)", flush=True)
+
+    saved = [np.load(args.out / f"teacher_seed{s}.npz") for s in range(args.seeds)]
+    teacher_train = np.mean([z["train"] for z in saved], axis=0)
+    teacher_test = np.mean([z["test"] for z in saved], axis=0)
+
+    class _Classes:  # the ensemble, for score(): its classes and given probabilities
+        classes_ = saved[0]["classes"]
+
+    ensemble = score(_Classes, data[2], data[3], data[4], proba=teacher_test)
+    print(f"teacher (ensemble of {args.seeds}): accuracy {ensemble['accuracy']:.3f}", flush=True)
+
+    student = {r["seed"]: r for r in _runs(student_path)}
+    for seed in range(args.seeds):
+        if seed in student:
+            continue
+        run, _ = fit_scored(student_params, seed, data, teacher=teacher_train)
+        student[seed] = run
+        _save(student_path, [student[s] for s in sorted(student)])
+        print(f"student, seed {seed}: accuracy {run['accuracy']:.3f} "
+              f"({run['fit_seconds']:.0f} s)", flush=True)
+
+    unseen = [d for d in args.unseen.split(",") if d]
+    rows = paired_table({(s, None): alone[s] for s in alone},
+                        {(s, None): student[s] for s in student}, unseen)
+    lines = [HEADING, "",
+             f"`python benchmarks/distill.py {' '.join(argv if argv is not None else sys.argv[1:])}`",
+             "", f"Teacher: the mean probabilities of the {args.seeds} fits alone; its test "
+             f"accuracy {ensemble['accuracy']:.3f}"
+             + ("" if "per_device" not in ensemble else " (" + ", ".join(
+                 f"{d} {a:.3f}" for d, a in ensemble["per_device"].items()) + ")")
+             + f". Student settings: {dict(args.student_set) or 'the defaults'}.", "",
+             "| score | alone | student | paired diff | seeds better / worse |",
+             "|---|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {row['score']} | {row['base']:.3f} | {row['other']:.3f} | "
+                     f"{row['diff']:+.3f} ± {row['diff_std']:.3f} | "
+                     f"{row['better']} / {row['worse']} |")
+    publish("\n".join(lines) + "\n", args.docs_heading or HEADING,
+            write=args.docs_heading is not None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
