@@ -149,8 +149,8 @@ def main(argv=None) -> int:
     unseen = [d for d in args.unseen.split(",") if d]
     rows = paired_table({(s, None): alone[s] for s in alone},
                         {(s, None): student[s] for s in student}, unseen)
-    lines = [HEADING, "",
-             f"`python benchmarks/distill.py {' '.join(argv if argv is not None else sys.argv[1:])}`",
+    command = " ".join(argv if argv is not None else sys.argv[1:])
+    lines = [HEADING, "", f"`python benchmarks/distill.py {command}`",
              "", f"Teacher: the mean probabilities of the {args.seeds} fits alone; its test "
              f"accuracy {ensemble['accuracy']:.3f}"
              + ("" if "per_device" not in ensemble else " (" + ", ".join(
