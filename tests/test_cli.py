@@ -152,6 +152,12 @@ def _jobs() -> dict[str, tuple[str | None, list]]:
         # commands on the trained models
         "train grouped": (None, ["train", "--dataset", "folder", "--root", "grouped",
                                  "--out", "model_grouped", "--test-groups", "bob", *TINY]),
+        "train taught": ("train folder", ["train", "--dataset", "folder", "--root", "folder",
+                                          "--out", "model_taught", "--teacher", "model_folder",
+                                          "--teacher", "model_folder", *TINY]),
+        "teacher of other classes": ("train us8k", [
+            "train", "--dataset", "folder", "--root", "folder", "--out", "m",
+            "--teacher", "model_us8k", *TINY]),
         "evaluate grouped": ("train grouped", ["evaluate", "--model", "model_grouped", "--json",
                                                "--dataset", "folder", "--root", "grouped"]),
         "evaluate grouped on another folder": ("train grouped", [
@@ -447,6 +453,21 @@ def test_train_folder(done, work):
     assert result.returncode == 0, result.stderr
     assert "9 clips" in result.stdout
     assert read_metadata(work / "model_folder")["metadata"]["duration"] is None
+
+
+def test_train_with_teachers(done, work):
+    result = done("train taught")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Teacher 'model_folder'") == 2
+    meta = read_metadata(work / "model_taught")["metadata"]
+    assert meta["teachers"] == ["model_folder", "model_folder"]
+    assert read_metadata(work / "model_folder")["metadata"]["teachers"] == []
+
+
+def test_teacher_of_other_classes(done):
+    line = error_line(done("teacher of other classes"), "train")
+    assert "--teacher 'model_us8k' knows the classes" in line
+    assert "['bird', 'engine', 'rain']" in line
 
 
 def test_predict_prints_one_line_per_file(done, work):

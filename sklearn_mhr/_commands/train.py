@@ -11,7 +11,8 @@ from sklearn_mhr._commands.params import build_estimator, check_window_fits
 from sklearn_mhr._commands.progress import epoch_printer
 from sklearn_mhr.datasets import protocols
 
-__all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "load_teachers", "run",
+           "teacher_probabilities"]
 
 HELP = "fit on a corpus' standard training split and save the model"
 DESCRIPTION = ("Fit MHRAudioClassifier on the training side of a corpus' standard split "
@@ -33,6 +34,11 @@ def add_arguments(parser) -> None:
                         help="go on from the checkpoint in --checkpoint-dir (same corpus and "
                              "options as the run that wrote it) to the model that run would "
                              "have given")
+    parser.add_argument("--teacher", action="append", default=[], metavar="MODEL",
+                        help="a model directory whose class probabilities on the training clips "
+                             "the fit also learns from (knowledge distillation, weighted by the "
+                             "distill_weight parameter); repeat it for an ensemble, whose mean "
+                             "is the teacher")
     parser.add_argument("--verbose", action="store_true",
                         help="print skorch's epoch table instead of one line per epoch")
 
@@ -62,9 +68,11 @@ def run(args) -> int:
         saved = read_checkpoint(args.checkpoint_dir)
         state = "complete" if saved["complete"] else f"{saved['run_epochs']} epoch(s) done"
         print(f"Resuming from the checkpoint in '{args.checkpoint_dir}' ({state})", flush=True)
+    teachers = load_teachers(args.teacher, classes, part.sample_rate)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
+    teacher = teacher_probabilities(teachers, X)
     start = time.perf_counter()
-    estimator.fit(X, part.target, resume=args.resume)
+    estimator.fit(X, part.target, resume=args.resume, teacher_proba=teacher)
     fit_seconds = time.perf_counter() - start
     epochs = len(estimator.net_.history)
     metadata = {
@@ -78,6 +86,7 @@ def run(args) -> int:
         "sample_rate": part.sample_rate,
         "duration": part.duration,
         "n_clips": len(part.target),
+        "teachers": [str(path) for path in args.teacher],
         "epochs": epochs,
         "fit_seconds": round(fit_seconds, 3),
     }
@@ -85,3 +94,34 @@ def run(args) -> int:
     print(f"Trained {epochs} epoch{'' if epochs == 1 else 's'} in {fit_seconds:.1f} s "
           f"({fit_seconds / max(epochs, 1):.1f} s per epoch); model saved to '{out}'")
     return 0
+
+
+def load_teachers(paths, classes, sample_rate) -> list:
+    """The models at ``paths``, each checked to know ``classes`` and to take ``sample_rate``."""
+    from sklearn_mhr import persistence
+
+    teachers = []
+    for path in paths:
+        model = persistence.load(path)
+        if not np.array_equal(model.classes_, classes):
+            raise ValueError(
+                f"--teacher '{path}' knows the classes {model.classes_.tolist()}, the training "
+                f"clips have {classes.tolist()}; a teacher must have been trained on the same "
+                "classes")
+        if model.sample_rate != sample_rate:
+            raise ValueError(f"--teacher '{path}' takes {model.sample_rate} Hz, the training "
+                             f"clips are read at {sample_rate} Hz; give --sample-rate "
+                             f"{model.sample_rate} or another teacher")
+        teachers.append((path, model))
+    return teachers
+
+
+def teacher_probabilities(teachers, X):
+    """The mean class probabilities on ``X`` of the ``(path, model)`` pairs; None without any."""
+    if not teachers:
+        return None
+    probabilities = []
+    for path, model in teachers:
+        print(f"Teacher '{path}': class probabilities of the training clips", flush=True)
+        probabilities.append(model.predict_proba(X))
+    return np.mean(probabilities, axis=0)
