@@ -1,4 +1,4 @@
-"""Baselines that ``benchmarks/compare.py`` runs beside the MHR variants.
+"""Baselines that ``benchmarks.compare`` runs beside the MHR variants.
 
 Each baseline is an estimator with ``fit(X, y)`` and ``predict(X)`` on raw
 waveforms, built by `make_baseline`, so that compare.py times and scores it as

@@ -61,12 +61,12 @@ until used.
 
 Usage::
 
-    python benchmarks/compare.py                          # generated data, 3 seeds
-    python benchmarks/compare.py --quick --no-docs        # a smoke run in about a minute
-    python benchmarks/compare.py --dataset urbansound8k --root ~/data/UrbanSound8K \\
+    python -m benchmarks.compare                          # generated data, 3 seeds
+    python -m benchmarks.compare --quick --no-docs        # a smoke run in about a minute
+    python -m benchmarks.compare --dataset urbansound8k --root ~/data/UrbanSound8K \\
         --test-folds 1,2,3 --epochs 30 --seeds 3 --jobs 2 --json us8k.json \\
         --docs-heading "## Ablation on UrbanSound8K"
-    python benchmarks/compare.py --dataset folder --root cache/speech \\
+    python -m benchmarks.compare --dataset folder --root cache/speech \\
         --split-file cache/speech/split.json --variants "mel,filters,2 heads" \\
         --baselines logmel_lr,cnn --set top_db=80 --set kernel_duration=0.032 \\
         --json speech.json --resume --docs-heading "## Ablation on unseen speakers"
@@ -82,18 +82,16 @@ import argparse
 import json
 import os
 import platform
-import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import NamedTuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import DOCS, publish  # noqa: E402
-from _settings import setting  # noqa: E402
+from benchmarks._child import last_json, run_module
+from benchmarks._report import DOCS, command, publish
+from benchmarks._settings import setting
 
 VARIANTS = {
     "mel": {"front_end": "mel", "n_heads": 0},
@@ -184,7 +182,8 @@ def run_one(spec: dict) -> dict:
     import resource
 
     import numpy as np
-    from baselines import fit_predict, mean_after_first, run_baseline, save_features
+
+    from benchmarks.baselines import fit_predict, mean_after_first, run_baseline, save_features
 
     split = _load(spec)
     if spec["kind"] == "variant":
@@ -224,15 +223,12 @@ def _key(run: dict) -> tuple:
 
 def _child(spec: dict) -> dict:
     """Run `run_one` for `spec` in a fresh process with its thread count; its result."""
-    threads = str(spec["n_threads"])
-    env = {**os.environ, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
-           "MKL_NUM_THREADS": threads}
-    cmd = [sys.executable, __file__, "--child", json.dumps(spec)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    out = run_module("benchmarks.compare", ["--child", json.dumps(spec)],
+                     threads=spec["n_threads"])
     if out.returncode != 0:
         raise RuntimeError(f"fit of {spec['variant']!r} (seed {spec['seed']}, split "
                            f"{spec['split']}) failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return last_json(out)
 
 
 def run_plan(tasks: list[dict], jobs: int, on_result) -> None:
@@ -395,7 +391,7 @@ def markdown(rows: list[dict], args, command: str) -> str:
             f"{r['peak_rss_mib']:.0f} |")
     baselines = [r["variant"] for r in rows if r["kind"] == "baseline"]
     if baselines:
-        from baselines import BASELINES
+        from benchmarks.baselines import BASELINES
 
         lines += ["", "Baselines (their fit and inference times include the feature extraction):",
                   ""]
@@ -731,8 +727,7 @@ def main(argv=None) -> int:
             features_dir.rmdir()
     rows = summarise([r for r in results if _key(r) in planned], names)
     raw = argv if argv is not None else sys.argv[1:]
-    command = "python benchmarks/compare.py" + (" " + shlex.join(raw) if raw else "")
-    table = markdown(rows, args, command)
+    table = markdown(rows, args, command("benchmarks.compare", raw))
     if args.json:
         _save(Path(args.json), config, results, names, planned)
         print(f"wrote {args.json}")

@@ -12,7 +12,7 @@ unseen ones', per run.
 
 Usage::
 
-    python benchmarks/paired.py base.json other.json [--unseen c,d] [--variant "2 heads"]
+    python -m benchmarks.paired base.json other.json [--unseen c,d] [--variant "2 heads"]
 """
 
 from __future__ import annotations

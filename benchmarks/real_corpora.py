@@ -53,9 +53,9 @@ Everything is drawn from ``--seed``.
 
 Usage::
 
-    python benchmarks/real_corpora.py                        # all three, ~/.cache/sklearn-mhr-bench
-    python benchmarks/real_corpora.py --only words,notes --force
-    python benchmarks/real_corpora.py --cache /data/bench --seed 1
+    python -m benchmarks.real_corpora                        # all three, ~/.cache/sklearn-mhr-bench
+    python -m benchmarks.real_corpora --only words,notes --force
+    python -m benchmarks.real_corpora --cache /data/bench --seed 1
 
 and then, e.g., ``load_audio_folder(cache / "words", sample_rate=16000, duration=1.0)``,
 ``load_urbansound8k(cache / "drums", duration=1.0)`` or
@@ -73,7 +73,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 import zlib
@@ -913,4 +912,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

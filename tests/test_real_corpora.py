@@ -1,4 +1,4 @@
-"""benchmarks/real_corpora.py builds its three corpora in the loaders' layouts.
+"""benchmarks.real_corpora builds its three corpora in the loaders' layouts.
 
 The Debian packages are replaced by a fake unpacked tree at the same paths: a flite
 executable that writes a tone, Hydrogen kits of short synthetic hits, and freepats
@@ -7,7 +7,6 @@ executable that writes a tone, Hydrogen kits of short synthetic hits, and freepa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import struct
@@ -19,16 +18,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from benchmarks import real_corpora as rc
 from sklearn_mhr.datasets import (
     load_audio_folder,
     load_dcase2020_task1a,
     load_urbansound8k,
 )
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "real_corpora.py"
-spec = importlib.util.spec_from_file_location("real_corpora", SCRIPT)
-rc = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(rc)
 
 FLITE_VOICES = ("kal", "awb_time", "kal16", "awb", "slt")
 WORDS = ("yes", "no")
