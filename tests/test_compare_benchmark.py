@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from benchmarks import compare
+from benchmarks.compare.summary import summarise
 from sklearn_mhr.datasets import make_sound_scenes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,7 +148,7 @@ def test_summary_orders_splits_by_seed_and_split_not_by_finish():
              "accuracy": accuracy, "params": {"sample_rate": 8000}, "fit_seconds": 1.0,
              "epoch_seconds": None, "inference_clips_per_second": 1.0, "peak_rss_mib": 1.0}
             for seed, split, accuracy in finished]
-    (row,) = compare.summarise(runs, ["mel"])
+    (row,) = summarise(runs, ["mel"])
     assert row["splits"] == ["g1", "g2"]
     assert list(row["accuracy_per_split"]) == ["g1", "g2"]
     assert row["accuracy_per_split"]["g1"] == 0.35
