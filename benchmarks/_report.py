@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+def command(module: str, argv: list[str] | None = None) -> str:
+    """The command line that runs `module` with `argv`, as a docs section quotes it.
+
+    Parameters
+    ----------
+    module : str
+        The benchmark, e.g. ``"benchmarks.compare"``.
+    argv : list of str or None, default=None
+        Its arguments.
+
+    Returns
+    -------
+    str
+        ``python -m MODULE ARGS``, the arguments quoted for a POSIX shell.
+    """
+    return f"python -m {module}" + (" " + shlex.join(argv) if argv else "")
 
 
 def write_docs(section: str, path: Path = DOCS, *, heading: str) -> None:

@@ -1,7 +1,7 @@
-"""Baselines that ``benchmarks/compare.py`` runs beside the MHR variants.
+"""Baselines that ``benchmarks.compare`` runs beside the MHR variants.
 
 Each baseline is an estimator with ``fit(X, y)`` and ``predict(X)`` on raw
-waveforms, built by `make_baseline`, so that compare.py times and scores it as
+waveforms, built by `make_baseline`, so that benchmarks.compare times and scores it as
 it does the variants (feature extraction counts in the fit and predict times):
 
 - ``logmel_lr``: 64-band log-mel in dB, per-band mean and standard deviation
@@ -9,7 +9,7 @@ it does the variants (feature extraction counts in the fit and predict times):
 - ``mfcc_svc``: 20 MFCCs (DCT-II, orthonormal, of the same log-mel), mean and
   standard deviation, standardised, RBF SVC with ``C=10``;
 - ``transform_lr``: an `MHRAudioClassifier` trained on the clips, its
-  ``transform`` features standardised, logistic regression; when compare.py
+  ``transform`` features standardised, logistic regression; when benchmarks.compare
   also runs the same classifier as a variant, that fit's features are reused
   (`save_features`, `load_features`) instead of training it twice;
 - ``cnn``: a plain log-mel CNN (`LogMelCNNClassifier`).

@@ -5,14 +5,14 @@ For seeds 0..N-1 this fits the estimator (the teachers, each also the student's
 clips into one teacher, and fits a student per seed on the labels and that
 teacher (``fit(..., teacher_proba=...)``). Every fit is scored on the test side,
 overall and per device (DCASE2020 layout); the ensemble's own test accuracy is
-reported as the teacher's. Both sets of fits are written in compare.py's JSON
-format, so ``paired.py`` compares them seed by seed; this script prints that
+reported as the teacher's. Both sets of fits are written in benchmarks.compare's
+JSON format, so ``benchmarks.paired`` compares them seed by seed; this script prints that
 comparison and, with ``--docs-heading``, writes it to docs/benchmarks.md.
 Finished fits are kept in ``--out`` and skipped when the command is run again.
 
 Usage::
 
-    python benchmarks/distill.py --dataset dcase2020 --root CORPUS --duration 2 \\
+    python -m benchmarks.distill --dataset dcase2020 --root CORPUS --duration 2 \\
         --seeds 5 --out /tmp/distill [--unseen c,d] [--set distill_weight=0.5]
 """
 
@@ -26,10 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import publish  # noqa: E402
-from _settings import setting  # noqa: E402
-from paired import paired_table  # noqa: E402
+from benchmarks._report import command, publish
+from benchmarks._settings import setting
+from benchmarks.paired import paired_table
 
 HEADING = "## Distillation from an ensemble over seeds"
 
@@ -57,7 +56,7 @@ def score(clf, X_test, y_test, device, proba=None) -> dict:
 
 
 def fit_scored(params, seed, data, teacher=None) -> tuple[dict, object]:
-    """Fit one estimator; its run record (compare.py's fields) and the fitted estimator."""
+    """Fit one estimator; its run record (benchmarks.compare's fields) and the fitted estimator."""
     from sklearn_mhr import MHRAudioClassifier
 
     X_train, y_train, X_test, y_test, device = data
@@ -149,8 +148,8 @@ def main(argv=None) -> int:
     unseen = [d for d in args.unseen.split(",") if d]
     rows = paired_table({(s, None): alone[s] for s in alone},
                         {(s, None): student[s] for s in student}, unseen)
-    command = " ".join(argv if argv is not None else sys.argv[1:])
-    lines = [HEADING, "", f"`python benchmarks/distill.py {command}`",
+    shown = command("benchmarks.distill", argv if argv is not None else sys.argv[1:])
+    lines = [HEADING, "", f"Command: `{shown}`",
              "", f"Teacher: the mean probabilities of the {args.seeds} fits alone; its test "
              f"accuracy {ensemble['accuracy']:.3f}"
              + ("" if "per_device" not in ensemble else " (" + ", ".join(

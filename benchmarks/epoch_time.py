@@ -16,28 +16,24 @@ baseline in the same run.
 
 Usage::
 
-    python benchmarks/epoch_time.py              # prints the table, writes docs/benchmarks.md
-    python benchmarks/epoch_time.py --no-docs
-    python benchmarks/epoch_time.py --back-ends light --variants "default;head_hidden=16"
+    python -m benchmarks.epoch_time              # prints the table, writes docs/benchmarks.md
+    python -m benchmarks.epoch_time --no-docs
+    python -m benchmarks.epoch_time --back-ends light --variants "default;head_hidden=16"
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
-import shlex
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import publish  # noqa: E402
-from _settings import setting  # noqa: E402
-
-from sklearn_mhr import MHRAudioClassifier  # noqa: E402
+from benchmarks._report import command, publish
+from benchmarks._settings import setting
+from sklearn_mhr import MHRAudioClassifier
 
 HEADING = "## Training and inference speed at the corpora's settings"
 CORPORA = [("1 s clips at 16 kHz", 16000, 1.0, 800), ("UrbanSound8K", 22050, 4.0, 7895),
@@ -89,8 +85,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     variants = parse_variants(args.variants)
 
-    command = "python benchmarks/epoch_time.py" + (" " + shlex.join(sys.argv[1:])
-                                                   if sys.argv[1:] else "")
+    run = command("benchmarks.epoch_time", sys.argv[1:])
     rows = []
     for corpus, sr, seconds, n_corpus in CORPORA:
         n = n_clips(seconds)
@@ -122,7 +117,7 @@ def main(argv=None) -> int:
         f"{args.runs} runs per model. Minutes per epoch scale the epoch to the corpus' training "
         f"set. Machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
         f"torch {torch.__version__}, CPU.", "",
-        f"Command: `{command}`", "",
+        f"Command: `{run}`", "",
         "| corpus | back end | MHR | MHR epoch (s) | mel epoch (s) | MHR / mel (target <= 1.3) | "
         "MHR min/epoch | mel min/epoch | MHR clips/s | mel clips/s | MHR / mel (target >= 0.8) |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",

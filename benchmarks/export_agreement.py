@@ -8,7 +8,7 @@ each and for the network evaluated in float64, the largest and the median differ
 Usage::
 
     sklearn-mhr demo --out mhr-demo-model
-    python benchmarks/export_agreement.py mhr-demo-model
+    python -m benchmarks.export_agreement mhr-demo-model
 """
 
 from __future__ import annotations

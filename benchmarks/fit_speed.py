@@ -22,26 +22,22 @@ model's fastest figures. Ratios are taken within one run.
 
 Usage::
 
-    python benchmarks/fit_speed.py                 # prints, writes docs/benchmarks.md
-    python benchmarks/fit_speed.py --only words --no-docs
+    python -m benchmarks.fit_speed                 # prints, writes docs/benchmarks.md
+    python -m benchmarks.fit_speed --only words --no-docs
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import publish  # noqa: E402
-from baselines import LogMelCNNClassifier  # noqa: E402
-
-from sklearn_mhr import MHRAudioClassifier  # noqa: E402
+from benchmarks._report import command, publish
+from benchmarks.baselines import LogMelCNNClassifier
+from sklearn_mhr import MHRAudioClassifier
 
 HEADING = "## A default fit against a plain log-mel CNN"
 #: name, sample rate, clip seconds, clips
@@ -125,7 +121,7 @@ def main(argv=None) -> int:
         f"a fit is projected as setup + epochs x epoch, at 30 epochs for MHR and {CNN_EPOCHS} "
         f"for the CNN. Machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
         f"torch {torch.__version__}, CPU.", "",
-        "Command: `python benchmarks/fit_speed.py`", "",
+        f"Command: `{command('benchmarks.fit_speed')}`", "",
         "| corpus | model | setup (s) | epoch (s) | fit (s) | fit / CNN's (target <= 1.5) |",
         "|---|---|---:|---:|---:|---:|",
     ]

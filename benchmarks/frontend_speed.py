@@ -38,10 +38,10 @@ peak and the increment over the resident memory after imports and setup
 
 Usage::
 
-    python benchmarks/frontend_speed.py                    # all cases, writes docs/benchmarks.md
-    python benchmarks/frontend_speed.py --repeats 50 --json results.json
-    python benchmarks/frontend_speed.py --case fft         # one case, JSON to stdout
-    python benchmarks/frontend_speed.py --sample-rate 16000 --cases fft,analytic,mel
+    python -m benchmarks.frontend_speed                    # all cases, writes docs/benchmarks.md
+    python -m benchmarks.frontend_speed --repeats 50 --json results.json
+    python -m benchmarks.frontend_speed --case fft         # one case, JSON to stdout
+    python -m benchmarks.frontend_speed --sample-rate 16000 --cases fft,analytic,mel
 
 The table is printed and written to ``docs/benchmarks.md`` under the heading
 ``## Front-end cost in a training step`` (``... at 16 kHz`` for that setting;
@@ -56,16 +56,15 @@ import json
 import os
 import platform
 import resource
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from benchmarks._child import last_json, run_module
+from benchmarks._report import DOCS, command, publish
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import DOCS, publish  # noqa: E402
 
 HEADING = "## Front-end cost in a training step"
 CASES = ("fft", "analytic", "time", "mel", "sinc", "nnaudio")
@@ -93,8 +92,6 @@ def use_setting(sample_rate: int) -> None:
     global SAMPLE_RATE, WIN_LENGTH, HOP_LENGTH, KERNEL_SIZE
     if sample_rate == 44100:
         return
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     from sklearn_mhr import MHRAudioClassifier
     from sklearn_mhr._lengths import sample_lengths
 
@@ -183,8 +180,6 @@ def _NNAudioLogMel():
 def run_case(case: str, *, batch: int, seconds: float, repeats: int, warmup: int,
              device: str, seed: int = 0) -> dict:
     """Build one front end, run its training-step work and measure it."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     import torch
 
     from sklearn_mhr.nn.frontend import CosGaussFrontEnd
@@ -287,17 +282,16 @@ def _children_cpu_seconds() -> float:
 
 
 def run_in_subprocess(case: str, args, batch: int, repeats: int, warmup: int) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--case", case,
-           "--batch", str(batch), "--seconds", repr(args.seconds), "--repeats", str(repeats),
-           "--warmup", str(warmup), "--device", args.device,
-           "--sample-rate", str(args.sample_rate)]
+    argv = ["--case", case, "--batch", str(batch), "--seconds", repr(args.seconds),
+            "--repeats", str(repeats), "--warmup", str(warmup), "--device", args.device,
+            "--sample-rate", str(args.sample_rate)]
     before, child_before = _cpu_seconds_all(), _children_cpu_seconds()
-    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, cwd=str(REPO))
+    proc = run_module("benchmarks.frontend_speed", argv)
     after, child_after = _cpu_seconds_all(), _children_cpu_seconds()
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"case {case!r} failed with exit status {proc.returncode}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = last_json(proc)
     if before is not None and after is not None and after[1] > before[1]:
         # share of the machine's CPU time that other processes took while this case ran
         other = (after[0] - before[0]) - (child_after - child_before)
@@ -564,13 +558,12 @@ def main(argv=None) -> int:
             case_runs.append(run_in_subprocess(case, args, batch, repeats, warmup))
     results = {case: merge_runs(r) for case, r in runs.items()}
 
-    command = "python benchmarks/frontend_speed.py" + (" " + shlex.join(sys.argv[1:])
-                                                       if sys.argv[1:] else "")
+    run = command("benchmarks.frontend_speed", sys.argv[1:])
     info = machine_info(args.device)
-    section, derived = build_report(results, args, info, command)
+    section, derived = build_report(results, args, info, run)
     if args.json:
         Path(args.json).write_text(json.dumps(
-            {"command": command, "machine": info, "results": results, **derived}, indent=2) + "\n")
+            {"command": run, "machine": info, "results": results, **derived}, indent=2) + "\n")
     publish(section, heading(args.sample_rate), write=not args.no_docs)
     return 0
 

@@ -10,25 +10,21 @@ of this script.
 
 Usage::
 
-    python benchmarks/inference_batching.py            # prints, writes docs/benchmarks.md
-    python benchmarks/inference_batching.py --no-docs
+    python -m benchmarks.inference_batching            # prints, writes docs/benchmarks.md
+    python -m benchmarks.inference_batching --no-docs
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import publish  # noqa: E402
-
-from sklearn_mhr import MHRAudioClassifier  # noqa: E402
+from benchmarks._report import command, publish
+from sklearn_mhr import MHRAudioClassifier
 
 HEADING = "## Inference: clips batched by length against one at a time"
 SETTINGS = [(1.0, 16000, 32), (4.0, 22050, 32), (10.0, 44100, 16)]  # seconds, Hz, clips
@@ -70,7 +66,7 @@ def main(argv=None) -> int:
         "`batch_size=1` and with the default `batch_size=32` (clips of one length, at most "
         f"2**19 samples per batch on the CPU). Machine: {platform.machine()}, "
         f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, CPU.", "",
-        "Command: `python benchmarks/inference_batching.py`", "",
+        f"Command: `{command('benchmarks.inference_batching')}`", "",
         "| clips | model | one at a time (clips/s) | batched (clips/s) | batched / one |",
         "|---|---|---:|---:|---:|",
     ]

@@ -12,15 +12,14 @@ there, so that a quick run reads the whole file with fewer forward passes.
 
 Usage::
 
-    python benchmarks/long_recordings.py                      # 1 hour; 10 min and 3 hours
-    python benchmarks/long_recordings.py --minutes 5 --memory-hop 30 --no-docs   # quick
+    python -m benchmarks.long_recordings                      # 1 hour; 10 min and 3 hours
+    python -m benchmarks.long_recordings --minutes 5 --memory-hop 30 --no-docs   # quick
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -31,12 +30,11 @@ import numpy as np
 import soundfile as sf
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import publish  # noqa: E402
-
-from sklearn_mhr import MHRAudioClassifier, persistence  # noqa: E402
-from sklearn_mhr.io import read_audio  # noqa: E402
-from sklearn_mhr.stream import predict_file  # noqa: E402
+from benchmarks._child import run_python
+from benchmarks._report import command, publish
+from sklearn_mhr import MHRAudioClassifier, persistence
+from sklearn_mhr.io import read_audio
+from sklearn_mhr.stream import predict_file
 
 HEADING = "## Long recordings: real time, batched windows and memory"
 
@@ -78,9 +76,8 @@ def windows_per_second(est, wave, batch_size: int) -> float:
 
 def peak_memory(model_dir: Path, path: Path, hop) -> tuple[float, int]:
     """Peak resident memory in MB of a fresh process labelling ``path``, and its windows."""
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(model_dir), str(path),
-                          "none" if hop is None else str(hop)],
-                         capture_output=True, text=True, check=True)
+    out = run_python(["-c", _CHILD, str(model_dir), str(path),
+                      "none" if hop is None else str(hop)], check=True)
     kib, n_windows = out.stdout.split()
     return int(kib) / 1024, int(n_windows)
 
@@ -142,8 +139,7 @@ def main(argv=None) -> int:
         f"`batch_size=32`. Machine: {platform.machine()}, {torch.get_num_threads()} torch "
         f"threads, torch {torch.__version__}, CPU; one run (no best-of), on a machine shared "
         "with other jobs.", "",
-        "Command: `python " + " ".join(["benchmarks/long_recordings.py", *(argv or sys.argv[1:])])
-        + "`", "",
+        f"Command: `{command('benchmarks.long_recordings', argv or sys.argv[1:])}`", "",
         "| rate | wall time | real-time factor | windows/s (file) | windows/s one per pass "
         "| windows/s batched | batched / one |",
         "|---|---:|---:|---:|---:|---:|---:|",

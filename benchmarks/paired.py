@@ -1,9 +1,9 @@
-"""Differences between two compare.py runs, paired by seed and split.
+"""Differences between two benchmarks.compare runs, paired by seed and split.
 
 Two fits with the same seed and split share their data, their initial weights' draw
 and their batch order; only the setting under test differs. So a decision between two
 settings rests on the per-seed differences: their mean and standard deviation, and how
-many seeds agree in sign. This reads the ``--json`` files of two ``compare.py`` runs
+many seeds agree in sign. This reads the ``--json`` files of two ``benchmarks.compare`` runs
 (one variant each, or ``--variant`` to pick one), pairs their fits by seed and split, and
 prints, for the overall accuracy and for every device (DCASE2020 layout) that both report,
 the baseline's mean, the other's mean, and the mean and std of the paired difference. With
@@ -12,7 +12,7 @@ unseen ones', per run.
 
 Usage::
 
-    python benchmarks/paired.py base.json other.json [--unseen c,d] [--variant "2 heads"]
+    python -m benchmarks.paired base.json other.json [--unseen c,d] [--variant "2 heads"]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 
 def load_runs(path: Path, variant: str | None = None) -> dict[tuple, dict]:
-    """{(seed, split): run} of the one variant in a compare.py JSON file (or ``variant``)."""
+    """{(seed, split): run} of the one variant (or ``variant``) in a benchmarks.compare file."""
     runs = json.loads(Path(path).read_text())["runs"]
     names = sorted({r["variant"] for r in runs})
     if variant is None:
@@ -69,8 +69,10 @@ def paired_table(base: dict, other: dict, unseen: list[str]) -> list[dict]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("base", type=Path, help="compare.py --json file of the baseline setting")
-    parser.add_argument("other", type=Path, help="compare.py --json file of the setting tested")
+    parser.add_argument("base", type=Path,
+                        help="benchmarks.compare --json file of the baseline setting")
+    parser.add_argument("other", type=Path,
+                        help="benchmarks.compare --json file of the setting tested")
     parser.add_argument("--variant", default=None, help="variant to read from both files")
     parser.add_argument("--unseen", default="", help="comma-separated devices never trained on")
     args = parser.parse_args(argv)

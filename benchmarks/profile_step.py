@@ -14,25 +14,21 @@ Medians of ``--repeats`` timed runs after 3 untimed ones.
 
 Usage::
 
-    python benchmarks/profile_step.py            # prints, writes docs/benchmarks.md
+    python -m benchmarks.profile_step            # prints, writes docs/benchmarks.md
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import publish  # noqa: E402
-
-from sklearn_mhr import MHRAudioClassifier  # noqa: E402
-from sklearn_mhr._skorch import ClipDataset  # noqa: E402
+from benchmarks._report import command, publish
+from sklearn_mhr import MHRAudioClassifier
+from sklearn_mhr._skorch import ClipDataset
 
 HEADING = "## Where a training step's time goes"
 SETTINGS = [("demo data", 16000, 1.0), ("UrbanSound8K", 22050, 4.0),
@@ -105,7 +101,7 @@ def main(argv=None) -> int:
              f"parameters (2 heads, `back_end={args.back_end!r}`), median of {args.repeats} runs, "
              f"CPU with {torch.get_num_threads()} torch threads; milliseconds, and the share of "
              "the sum of the four stages.", "",
-             "Command: `python benchmarks/profile_step.py`", "",
+             f"Command: `{command('benchmarks.profile_step')}`", "",
              "| setting | " + " | ".join(stages) + " |",
              "|---|" + "---:|" * len(stages)]
     for name, sr, seconds in SETTINGS:

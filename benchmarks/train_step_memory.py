@@ -8,21 +8,18 @@ after setup. Target: under 4 GB.
 
 Usage::
 
-    python benchmarks/train_step_memory.py               # prints, writes docs/benchmarks.md
-    python benchmarks/train_step_memory.py --back-end-width 64 --no-docs
+    python -m benchmarks.train_step_memory               # prints, writes docs/benchmarks.md
+    python -m benchmarks.train_step_memory --back-end-width 64 --no-docs
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import publish  # noqa: E402
+from benchmarks._child import last_json, run_python
+from benchmarks._report import command, publish
 
 HEADING = "## Memory of a training step with the DCASE2020 preset"
 TARGET_GIB = 4.0
@@ -65,12 +62,12 @@ def main(argv=None) -> int:
                         help="FCNN width (the preset's default: 32)")
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args(argv)
-    out = subprocess.run([sys.executable, "-c", CHILD, str(args.batch), str(args.seconds),
-                          str(args.back_end_width)], capture_output=True, text=True, check=False)
+    out = run_python(["-c", CHILD, str(args.batch), str(args.seconds),
+                      str(args.back_end_width)])
     if out.returncode != 0:
         print(out.stderr, file=sys.stderr)
         return out.returncode
-    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r = last_json(out)
     peak_gib = r["peak_mib"] / 1024
     verdict = "met" if peak_gib < TARGET_GIB else "NOT met"
     text = "\n".join([
@@ -80,7 +77,7 @@ def main(argv=None) -> int:
         f"of {args.seconds:g} s at 44.1 kHz, in a fresh process, CPU, "
         f"{r['threads']} torch threads.",
         "",
-        "Command: `python benchmarks/train_step_memory.py`", "",
+        f"Command: `{command('benchmarks.train_step_memory')}`", "",
         "| peak resident memory | after setup | step time | target |",
         "|---:|---:|---:|---|",
         f"| {peak_gib:.2f} GiB | {r['setup_mib'] / 1024:.2f} GiB | {r['seconds']:.1f} s | "

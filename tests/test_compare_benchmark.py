@@ -1,8 +1,7 @@
-"""benchmarks/compare.py runs end to end and reports what it measured."""
+"""``python -m benchmarks.compare`` runs end to end and reports what it measured."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -11,17 +10,19 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
+from benchmarks.compare.summary import summarise
 from sklearn_mhr.datasets import make_sound_scenes
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "compare.py"
+REPO = Path(__file__).resolve().parents[1]
+COMMAND = [sys.executable, "-m", "benchmarks.compare"]
 BASELINES = ["logmel_lr", "mfcc_svc", "transform_lr", "cnn"]
 
 
 def _compare(*args: str) -> subprocess.CompletedProcess:
     # the limit only catches a hang: a quick run takes 1 to 2 minutes on an idle 2-core machine
     # and several times that on a busy one
-    run = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
-                         timeout=1800)
+    run = subprocess.run([*COMMAND, *args], capture_output=True, text=True, timeout=1800,
+                         cwd=REPO)
     assert run.returncode == 0, run.stderr
     return run
 
@@ -31,7 +32,7 @@ def _progress(run: subprocess.CompletedProcess) -> list[str]:
     return [line for line in run.stdout.splitlines() if line.startswith("[")]
 
 
-@pytest.mark.slow  # runs benchmarks/compare.py end to end
+@pytest.mark.slow  # runs python -m benchmarks.compare end to end
 def test_compare_quick_run_writes_table_and_json(tmp_path):
     out = tmp_path / "results.json"
     docs = tmp_path / "benchmarks.md"
@@ -69,7 +70,7 @@ def _write_folder_corpus(root: Path) -> None:
         sf.write(root / name / f"g{i % 3}_{name}_{i:02d}.wav", clip, 8000)
 
 
-@pytest.mark.slow  # runs benchmarks/compare.py end to end
+@pytest.mark.slow  # runs python -m benchmarks.compare end to end
 def test_compare_folder_split_baselines_and_resume(tmp_path):
     corpus, split, out = tmp_path / "corpus", tmp_path / "split.json", tmp_path / "results.json"
     _write_folder_corpus(corpus)
@@ -105,7 +106,7 @@ def test_compare_folder_split_baselines_and_resume(tmp_path):
     assert "6 of 6 fits already done" in third.stdout and not _progress(third)
 
 
-@pytest.mark.slow  # runs benchmarks/compare.py end to end
+@pytest.mark.slow  # runs python -m benchmarks.compare end to end
 def test_compare_folder_each_group_held_out_in_turn(tmp_path):
     corpus, split = tmp_path / "corpus", tmp_path / "split.json"
     out, docs = tmp_path / "results.json", tmp_path / "benchmarks.md"
@@ -134,28 +135,20 @@ def test_compare_folder_each_group_held_out_in_turn(tmp_path):
 
 
 def test_compare_each_group_needs_a_split_file(tmp_path):
-    run = subprocess.run([sys.executable, str(SCRIPT), "--dataset", "folder", "--root",
-                          str(tmp_path), "--each-group", "--no-docs"],
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run([*COMMAND, "--dataset", "folder", "--root", str(tmp_path),
+                          "--each-group", "--no-docs"],
+                         capture_output=True, text=True, timeout=600, cwd=REPO)
     assert run.returncode == 2
     assert "--each-group needs --split-file" in run.stderr
 
 
-def _load_compare():
-    spec = importlib.util.spec_from_file_location("compare", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_summary_orders_splits_by_seed_and_split_not_by_finish():
-    compare = _load_compare()
     finished = [(1, "g2", 0.1), (0, "g2", 0.2), (0, "g1", 0.3), (1, "g1", 0.4)]
     runs = [{"variant": "mel", "kind": "variant", "seed": seed, "split": split,
              "accuracy": accuracy, "params": {"sample_rate": 8000}, "fit_seconds": 1.0,
              "epoch_seconds": None, "inference_clips_per_second": 1.0, "peak_rss_mib": 1.0}
             for seed, split, accuracy in finished]
-    (row,) = compare.summarise(runs, ["mel"])
+    (row,) = summarise(runs, ["mel"])
     assert row["splits"] == ["g1", "g2"]
     assert list(row["accuracy_per_split"]) == ["g1", "g2"]
     assert row["accuracy_per_split"]["g1"] == 0.35

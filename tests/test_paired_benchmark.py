@@ -1,13 +1,10 @@
-"""benchmarks/paired.py: two compare.py runs compared seed by seed."""
+"""benchmarks.paired: two benchmarks.compare runs compared seed by seed."""
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import paired  # noqa: E402
+from benchmarks import paired
 
 
 def _write(path, accuracies, devices=None, variant="2 heads"):

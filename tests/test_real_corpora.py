@@ -1,4 +1,4 @@
-"""benchmarks/real_corpora.py builds its three corpora in the loaders' layouts.
+"""benchmarks.real_corpora builds its three corpora in the loaders' layouts.
 
 The Debian packages are replaced by a fake unpacked tree at the same paths: a flite
 executable that writes a tone, Hydrogen kits of short synthetic hits, and freepats
@@ -7,7 +7,6 @@ executable that writes a tone, Hydrogen kits of short synthetic hits, and freepa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import struct
@@ -19,16 +18,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from benchmarks.real_corpora import cli, drums, gus_patch, notes, packages, words
 from sklearn_mhr.datasets import (
     load_audio_folder,
     load_dcase2020_task1a,
     load_urbansound8k,
 )
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "real_corpora.py"
-spec = importlib.util.spec_from_file_location("real_corpora", SCRIPT)
-rc = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(rc)
 
 FLITE_VOICES = ("kal", "awb_time", "kal16", "awb", "slt")
 WORDS = ("yes", "no")
@@ -175,9 +170,9 @@ def make_fake_packages(pkgs: Path) -> Path:
 
 def build_all(pkgs: Path, out: Path, seed: int) -> dict[str, Path]:
     return {
-        "words": rc.build_words(pkgs, out / "words", seed=seed, words=WORDS, renditions=2),
-        "drums": rc.build_drums(pkgs, out / "drums", seed=seed, per_kit_class=2, n_folds=3),
-        "notes": rc.build_notes(pkgs, out / "notes", seed=seed, sources_per_family=4),
+        "words": words.build_words(pkgs, out / "words", seed=seed, words=WORDS, renditions=2),
+        "drums": drums.build_drums(pkgs, out / "drums", seed=seed, per_kit_class=2, n_folds=3),
+        "notes": notes.build_notes(pkgs, out / "notes", seed=seed, sources_per_family=4),
     }
 
 
@@ -289,7 +284,7 @@ def test_phone_device_chain_is_band_limited_hummed_and_quantised():
     rng = np.random.default_rng(0)
     t = np.arange(44100) / 44100
     sweep = 0.5 * np.sin(2 * np.pi * (20 * t + 0.5 * (20000 - 20) * t**2))
-    y = rc.record(sweep, "d", rng)
+    y = notes.record(sweep, "d", rng)
     assert y.shape == sweep.shape and np.isfinite(y).all() and np.abs(y).max() <= 1.0 + 1e-9
     spec = np.abs(np.fft.rfft(y)) ** 2
     f = np.fft.rfftfreq(y.size, 1 / 44100)
@@ -302,7 +297,7 @@ def test_gus_patch_reader_decodes_every_sample_format(tmp_path):
     for k, (name, flags) in enumerate(PATCHES.items()):
         waves = _patch_waves(*flags, seed=k)
         write_gus_patch(tmp_path / name, waves)
-        read = rc.read_gus_patch(tmp_path / name)
+        read = gus_patch.read_gus_patch(tmp_path / name)
         assert len(read) == len(waves)
         bits16, unsigned, looped, bidi = flags
         full = 2 ** (15 if bits16 else 7)
@@ -313,7 +308,7 @@ def test_gus_patch_reader_decodes_every_sample_format(tmp_path):
             assert r["loop"] == (w["loop"] if looped else None)
     (tmp_path / "bad.pat").write_bytes(b"RIFF" + bytes(300))
     with pytest.raises(ValueError, match="not a GUS patch"):
-        rc.read_gus_patch(tmp_path / "bad.pat")
+        gus_patch.read_gus_patch(tmp_path / "bad.pat")
 
 
 def test_same_seed_same_files_other_seed_other_files(built):
@@ -338,7 +333,7 @@ def test_drum_class_keyword_table():
         "Crash/Ride (18\")": None, "crash16inch": "crash", "Hand Clap": "clap",
         "Cowbell": None, "Sample: beats_01-10.flac": None,
     }
-    assert {n: rc.drum_class(n) for n in names} == names
+    assert {n: drums.drum_class(n) for n in names} == names
 
 
 def test_packages_are_fetched_and_unpacked_once(tmp_path, monkeypatch):
@@ -349,16 +344,16 @@ def test_packages_are_fetched_and_unpacked_once(tmp_path, monkeypatch):
         if cmd[:2] == ["apt-get", "download"]:
             (Path(cwd) / f"{cmd[2]}_1.0_all.deb").write_bytes(b"deb")
 
-    monkeypatch.setattr(rc.subprocess, "run", fake_run)
-    pkgs = rc.ensure_packages(tmp_path, ["freepats"])
+    monkeypatch.setattr(packages.subprocess, "run", fake_run)
+    pkgs = packages.ensure_packages(tmp_path, ["freepats"])
     assert pkgs == tmp_path / "pkgs"
     deb = tmp_path / "debs" / "freepats_1.0_all.deb"
     assert calls == [["apt-get", "download", "freepats"], ["dpkg-deb", "-x", str(deb), str(pkgs)]]
-    rc.ensure_packages(tmp_path, ["freepats"])
+    packages.ensure_packages(tmp_path, ["freepats"])
     assert len(calls) == 2
 
 
 def test_main_rejects_unknown_corpus(capsys):
     with pytest.raises(SystemExit):
-        rc.main(["--only", "words,speech"])
+        cli.main(["--only", "words,speech"])
     assert "--only" in capsys.readouterr().err

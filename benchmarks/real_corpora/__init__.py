@@ -1,0 +1,63 @@
+"""Three small corpora of real recorded and sampled sound, built from Debian packages.
+
+They serve a development benchmark (choosing model defaults on real sound rather than on
+generated scenes) and are written into a cache folder outside the repository, never
+committed. Each corpus is about a thousand clips, laid out exactly as one of the project's
+loaders reads it, with a split that tests generalisation to unseen sources:
+
+``words`` (``load_audio_folder`` layout, 16 kHz mono, 1 s clips)
+    Ten spoken command words (yes, no, up, down, left, right, on, off, stop, go) from the
+    ``flite`` synthesiser, whose voices are built from recordings of different speakers:
+    awb, kal, kal16 (kal16 is the same speaker as kal, from a 16 kHz recording), rms and
+    slt. Each word is spoken 20 times per voice with a random speaking rate
+    (``duration_stretch`` 0.8 to 1.3) and mean pitch (``int_f0_target_mean``, 0.85 to 1.2
+    times the voice's own), random gain, position in the clip and a little white noise.
+    Files are ``words/<word>/<voice>_<word>_<index>.wav``; the group of a clip is the
+    file-name prefix before the first underscore (the voice). ``words_split.json``, beside
+    the corpus folder, names the voices held out for test (``{"test_groups": [...]}``):
+    one male speaker (awb by default), so that training keeps a female voice (slt) and
+    the test measures generalisation to a new speaker rather than to a new sex from three
+    male speakers.
+
+``drums`` (``load_urbansound8k`` layout, 22050 Hz mono, 1 s clips)
+    Drum one-shots from the Hydrogen drum kits (``hydrogen-drumkits``), classified by
+    instrument type from the instrument names in each kit's ``drumkit.xml`` (kick, snare,
+    hihat_closed, hihat_open, tom, crash, ride, clap; a class is kept when at least half
+    the kits have it, and kits with fewer than 4 classes are left out). Every kit and
+    class gets 12 clips drawn from its velocity layers and samples, each resampled by a
+    random 0.95 to 1.05 pitch factor, with a random gain and onset offset. ``fold`` is a
+    group of kits (5 folds, kits dealt in a seeded order), so a test fold holds kits never
+    seen in training; ``fsID`` is the kit's index (``drums_kits.json`` beside the corpus
+    names the kits), ``start``/``end`` the part of the sample file used, ``salience`` 1.
+
+``notes`` (``load_dcase2020_task1a`` layout, 44100 Hz mono, 2 s clips)
+    Single notes of sampled instruments from ``freepats`` (Gravis UltraSound ``.pat``
+    patches, read by `gus_patch.read_gus_patch`), in 9 classes by General MIDI family: piano,
+    mallet, organ, guitar, bass, strings, brass, reed, pipe. A source is one note: a wave
+    of a patch, pitched by resampling to a note within 7 semitones of its root, held 0.9
+    to 1.6 s and released. Within each family a third of the patches (at least one) are
+    for evaluation only, so test notes come from instruments unseen in training. Devices:
+    ``a`` is the clean note; ``b`` and ``c`` simulate recording chains (band-pass, soft
+    clipping, coloured noise, gain; ``c`` narrower and noisier); ``d`` a cheap phone (an
+    8 kHz codec's band, a steep 300 Hz high-pass, a 10 dB resonance near 1.8 kHz, hard
+    limiting, 8-bit mu-law samples, 50 Hz hum and hiss). Training sources are written as
+    devices a and b, evaluation sources as a, b, c and d: devices c and d are never seen
+    in training. ``identifier`` is the source (shared by its device versions),
+    ``scene_label`` the family.
+
+The packages are fetched with ``apt-get download`` into ``<cache>/debs`` and unpacked with
+``dpkg-deb -x`` into ``<cache>/pkgs`` (nothing is installed); both steps are skipped when
+done. A corpus is built only when its folder is missing (or with ``--force``), into a
+temporary folder renamed at the end, so an interrupted build leaves nothing half-written.
+Everything is drawn from ``--seed``.
+
+Usage::
+
+    python -m benchmarks.real_corpora                        # all three, ~/.cache/sklearn-mhr-bench
+    python -m benchmarks.real_corpora --only words,notes --force
+    python -m benchmarks.real_corpora --cache /data/bench --seed 1
+
+and then, e.g., ``load_audio_folder(cache / "words", sample_rate=16000, duration=1.0)``,
+``load_urbansound8k(cache / "drums", duration=1.0)`` or
+``load_dcase2020_task1a(cache / "notes", duration=2.0)``.
+"""
