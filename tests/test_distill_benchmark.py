@@ -1,0 +1,33 @@
+"""benchmarks.distill: an ensemble over seeds as the teacher, end to end on a tiny corpus."""
+
+import json
+
+import numpy as np
+from corpus_fixtures import write_dcase2020
+
+from benchmarks import distill, paired
+
+TINY = ["--sample-rate", "8000", "--duration", "0.5", "--set", "n_filters=8",
+        "--set", "max_epochs=1", "--set", "context=2", "--set", "head_hidden=8",
+        "--set", "back_end_width=4", "--set", "kernel_duration=0.004"]
+
+
+def test_teachers_students_and_their_paired_table(tmp_path, capsys):
+    root = write_dcase2020(tmp_path / "corpus")
+    out = tmp_path / "out"
+    args = ["--dataset", "dcase2020", "--root", str(root), "--seeds", "2", "--out", str(out),
+            "--unseen", "s2,s3", "--student-set", "distill_weight=0.9", *TINY]
+    assert distill.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "teacher (ensemble of 2)" in printed and "| seen - unseen gap |" in printed
+    alone, student = paired.load_runs(out / "alone.json"), paired.load_runs(out / "student.json")
+    assert sorted(alone) == sorted(student) == [(0, None), (1, None)]
+    assert student[(0, None)]["params"]["distill_weight"] == 0.9
+    assert "distill_weight" not in alone[(0, None)]["params"]
+    saved = np.load(out / "teacher_seed0.npz")
+    assert saved["train"].shape == (36, 3) and np.allclose(saved["train"].sum(1), 1, atol=1e-5)
+    # a second run finds every fit done and fits nothing
+    before = (out / "student.json").stat().st_mtime_ns
+    assert distill.main(args) == 0
+    assert (out / "student.json").stat().st_mtime_ns == before
+    assert json.loads((out / "alone.json").read_text())["runs"][1]["seed"] == 1
