@@ -96,6 +96,9 @@ def check_params(est) -> None:
     need("weight_decay", is_number(p["weight_decay"]) and p["weight_decay"] >= 0, "a number >= 0")
     for name in ("device_augment", "freq_mixstyle"):
         need(name, is_number(p[name]) and 0 <= p[name] <= 1, "a probability in [0, 1]")
+    need("residual_norm", p["residual_norm"] is None
+         or (is_number(p["residual_norm"], finite=True) and p["residual_norm"] >= 0),
+         "None or a finite number >= 0")
     need("distill_weight", is_number(p["distill_weight"]) and 0 <= p["distill_weight"] <= 1,
          "a number in [0, 1]")
     need("distill_temperature", is_number(p["distill_temperature"], finite=True)

@@ -164,6 +164,12 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         (Freq-MixStyle, :class:`~sklearn_mhr.nn.mixstyle.FreqMixStyle`): each
         clip's map keeps its pattern but takes band levels between its own
         and another clip's, as another device would give. 0 turns it off.
+    residual_norm : float or None, default=None
+        Residual normalisation of the map before the heads, in training and
+        at inference: ``lam * map + `` the map standardised per filter over
+        each clip's frames, with ``lam = residual_norm``; it removes most of a
+        device's gain per band (:class:`~sklearn_mhr.nn.residual_norm.ResidualNorm`).
+        None leaves the map as it is.
     distill_weight : float, default=0.5
         With ``fit(..., teacher_proba=q)``: share of the loss that pulls the
         class probabilities towards the teacher's ``q`` (knowledge
@@ -271,7 +277,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  batch_size=32, lr=1e-3, filter_lr_factor=1.0, weight_decay=0.0,
                  optimizer="adam", momentum=0.9, lr_schedule="cosine", restart_period=10,
                  mixup_alpha=0.0, freq_mask_width=0, time_mask_width=0, n_masks=2,
-                 device_augment=0.0, freq_mixstyle=0.0, distill_weight=0.5,
+                 device_augment=0.0, freq_mixstyle=0.0, residual_norm=None, distill_weight=0.5,
                  distill_temperature=2.0, random_crop=None,
                  validation_fraction=None, patience=5,
                  spectra_cache_mb=2048, warm_start=False, device="auto", n_threads=None,
@@ -311,6 +317,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.n_masks = n_masks
         self.device_augment = device_augment
         self.freq_mixstyle = freq_mixstyle
+        self.residual_norm = residual_norm
         self.distill_weight = distill_weight
         self.distill_temperature = distill_temperature
         self.random_crop = random_crop

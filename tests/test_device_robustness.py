@@ -10,6 +10,7 @@ from sklearn_mhr import MHRAudioClassifier
 from sklearn_mhr.nn import MHRNet
 from sklearn_mhr.nn.device_chain import RecordingChain
 from sklearn_mhr.nn.mixstyle import FreqMixStyle
+from sklearn_mhr.nn.residual_norm import ResidualNorm
 
 
 def _maps(batch=6, n_filters=5, n_frames=40, seed=0):
@@ -130,3 +131,45 @@ def test_device_augment_refuses_the_time_path():
     X, y = noise_task()
     with pytest.raises(ValueError, match="front_end_path='time' does not compute"):
         MHRAudioClassifier(**{**TINY, "device_augment": 0.5, "front_end_path": "time"}).fit(X, y)
+
+
+def test_residual_norm_is_identity_when_off():
+    x = _maps()
+    assert ResidualNorm(None)(x) is x
+
+
+def test_residual_norm_standardises_each_filter_and_keeps_a_share_of_the_map():
+    x = _maps()
+    out = ResidualNorm(0.25)(x)
+    normed = out - 0.25 * x
+    torch.testing.assert_close(normed.mean(-1), torch.zeros(6, 5), atol=1e-5, rtol=0)
+    torch.testing.assert_close(normed.std(-1, correction=0), torch.ones(6, 5), atol=1e-3, rtol=0)
+    # train and evaluation alike: a normalisation, not an augmentation
+    torch.testing.assert_close(ResidualNorm(0.25).eval()(x), out)
+
+
+def test_residual_norm_removes_a_gain_per_band():
+    """A device's gain per band is an offset per filter of a log-like map: gone at lam=0."""
+    x = _maps()
+    offsets = torch.linspace(-6, 6, 5).reshape(1, 5, 1)
+    torch.testing.assert_close(ResidualNorm(0.0)(x + offsets), ResidualNorm(0.0)(x))
+    shifted = ResidualNorm(0.5)(x + offsets) - ResidualNorm(0.5)(x)
+    torch.testing.assert_close(shifted, (0.5 * offsets).expand_as(x))
+
+
+def test_estimator_with_residual_norm_fits_on_spectra_and_waveforms_alike():
+    X, y = noise_task()
+    params = dict(TINY, residual_norm=0.1)
+    cached = MHRAudioClassifier(**params).fit(X, y)
+    direct = MHRAudioClassifier(**params, spectra_cache_mb=0).fit(X, y)
+    np.testing.assert_allclose(cached.predict_proba(X), direct.predict_proba(X), atol=1e-4)
+    plain = MHRAudioClassifier(**TINY).fit(X, y).predict_proba(X)
+    assert not np.allclose(cached.predict_proba(X), plain, atol=1e-4)
+    assert cached.net_.module_.residual_norm.lam == 0.1
+
+
+@pytest.mark.parametrize("value", [-0.5, float("nan"), "some"])
+def test_residual_norm_is_checked(value):
+    X, y = noise_task()
+    with pytest.raises(ValueError, match="residual_norm must be None or a finite number >= 0"):
+        MHRAudioClassifier(**{**TINY, "residual_norm": value}).fit(X, y)

@@ -12,6 +12,7 @@ from sklearn_mhr.nn.frontend import CosGaussFrontEnd
 from sklearn_mhr.nn.mel import LogMelFrontEnd
 from sklearn_mhr.nn.mixstyle import FreqMixStyle
 from sklearn_mhr.nn.relevance import MultiHeadRelevance
+from sklearn_mhr.nn.residual_norm import ResidualNorm
 
 __all__ = ["MHRNet", "FRONT_ENDS", "BACK_ENDS"]
 
@@ -75,6 +76,10 @@ class MHRNet(nn.Module):
     freq_mixstyle : float, default=0.0
         Probability that a training batch's maps mix their per-band statistics
         (:class:`~sklearn_mhr.nn.mixstyle.FreqMixStyle`).
+    residual_norm : float or None, default=None
+        Weight of the residual of the map's normalisation per filter over
+        time (:class:`~sklearn_mhr.nn.residual_norm.ResidualNorm`), before the
+        heads, in training and inference; None leaves the map as it is.
 
     Shapes
     ------
@@ -95,7 +100,7 @@ class MHRNet(nn.Module):
                  top_db=80.0, n_heads=2, context=10, head_hidden=16, head_activation="sigmoid",
                  relevance_scaling="none", back_end="light", back_end_width=16, dropout=0.2,
                  freq_mask_width=0, time_mask_width=0, n_masks=2, device_augment=0.0,
-                 freq_mixstyle=0.0):
+                 freq_mixstyle=0.0, residual_norm=None):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
         back_cls = _lookup(BACK_ENDS, "back_end", back_end)
@@ -111,6 +116,7 @@ class MHRNet(nn.Module):
         self.back_end = back_cls(n_filters, n_classes, width=back_end_width, dropout=dropout)
         self.masking = MapMasking(freq_mask_width, time_mask_width, n_masks)
         self.mixstyle = FreqMixStyle(freq_mixstyle)
+        self.residual_norm = ResidualNorm(residual_norm)
         if device_augment and not self.front_end.spectral:
             raise ValueError("device_augment draws recording chains on frame power spectra, "
                              "which the time path does not compute; use front_end_path='fft' "
@@ -142,6 +148,7 @@ class MHRNet(nn.Module):
             tf_map = self.front_end(x)
         else:
             tf_map = self.front_end.from_spectra(self.recording_chain(spectra))
+        tf_map = self.residual_norm(tf_map)
         tf_map = self.masking(self.mixstyle(tf_map))  # augmentations: identity outside training
         if self.relevance is None:
             return tf_map, None, tf_map
