@@ -128,7 +128,10 @@ def export(estimator, path, *, format: str = "onnx") -> Path:
     path = Path(os.fspath(path))
     if not path.parent.is_dir():
         raise ValueError(f"folder '{path.parent}' of the export path does not exist")
-    model = _Probabilities(copy.deepcopy(estimator.net_.module_).cpu().eval()).eval()
+    # the default layout: channels-last strides depend on the clip's length, which the
+    # exported graph leaves free
+    module = copy.deepcopy(estimator.net_.module_).cpu().to(memory_format=torch.contiguous_format)
+    model = _Probabilities(module.eval()).eval()
     n_min = min_samples(estimator)
     example = torch.as_tensor(np.random.default_rng(0).standard_normal((2, n_min + 1)),
                               dtype=torch.float32)

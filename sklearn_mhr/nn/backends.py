@@ -10,7 +10,20 @@ from torch import nn
 
 from sklearn_mhr.nn.ops import deltas, minmax_scale, standardize
 
-__all__ = ["LightCNN", "FCNN", "CNNLSTM"]
+__all__ = ["LightCNN", "FCNN", "CNNLSTM", "channels_last"]
+
+
+def channels_last(module: nn.Module) -> nn.Module:
+    """Store ``module``'s convolution weights channels-last (NHWC), in place; return it.
+
+    Convolutions then run in that layout (oneDNN on CPUs, cuDNN on GPUs), which
+    makes a training step of these back ends 1.2 to 1.5 times faster on a CPU
+    (``benchmarks.fit_speed``). Values agree with the default layout to float32
+    rounding (tests/test_backends.py); a saved model's weights load into either.
+    Dropout on a 4-D map (FCNN's) draws its mask in memory order, so its masks
+    differ from the default layout's, as another seed's would.
+    """
+    return module.to(memory_format=torch.channels_last)
 
 
 def _conv_bn_relu(c_in: int, c_out: int) -> list[nn.Module]:
@@ -71,6 +84,7 @@ class LightCNN(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
         self.linear = nn.Linear(16 * width, n_classes)
+        channels_last(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.blocks(standardize(x).unsqueeze(1))  # (batch, channels, filters, frames)
@@ -123,6 +137,7 @@ class FCNN(nn.Module):
         self.classify = nn.Sequential(nn.Dropout(dropout),
                                       nn.Conv2d(c_in, n_classes, 1, bias=False),
                                       nn.BatchNorm2d(n_classes))
+        channels_last(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = minmax_scale(x)
@@ -161,6 +176,7 @@ class CNNLSTM(nn.Module):
                             bidirectional=True)
         self.dropout = nn.Dropout(dropout)
         self.linear = nn.Linear(8 * width, n_classes)
+        channels_last(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.blocks(minmax_scale(x).unsqueeze(1))  # (batch, channels, filters, frames)
