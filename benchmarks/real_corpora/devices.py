@@ -7,6 +7,9 @@ from scipy.signal import butter, resample_poly, sosfilt
 
 from benchmarks.real_corpora import sound
 
+# a mild recording chain: band-pass corners (Hz), soft-clipping drive, noise colour (power
+# spectrum ~ 1 / f**exponent) and signal-to-noise ratio (dB), for `band_chain`
+MILD = {"band": (120.0, 8000.0), "drive": 1.2, "noise_exponent": 1.0, "snr_db": 35.0}
 # a cheap phone, as different from a clean recording as real hardware: a narrow-band voice
 # codec's 8 kHz rate, a steep 300 Hz high-pass, the small loudspeaker-microphone's resonance,
 # hard limiting, 8-bit mu-law samples, mains hum and hiss

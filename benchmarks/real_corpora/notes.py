@@ -26,7 +26,7 @@ NOTES_RATE = 44100
 # recording-chain simulations: band-pass corners (Hz), soft-clipping drive, noise colour
 # (power spectrum ~ 1 / f**exponent) and signal-to-noise ratio (dB)
 DEVICES = {
-    "b": {"band": (120.0, 8000.0), "drive": 1.2, "noise_exponent": 1.0, "snr_db": 35.0},
+    "b": devices.MILD,
     "c": {"band": (350.0, 3800.0), "drive": 2.0, "noise_exponent": 2.0, "snr_db": 24.0},
 }
 TRAIN_DEVICES = ("a", "b")
