@@ -1,29 +1,34 @@
-"""benchmarks.real_corpora builds its three corpora in the loaders' layouts.
+"""benchmarks.real_corpora builds its four corpora in the loaders' layouts.
 
 The Debian packages are replaced by a fake unpacked tree at the same paths: a flite
-executable that writes a tone, Hydrogen kits of short synthetic hits, and freepats
-``.pat`` files written here in the GUS patch format. No network, no apt.
+executable that writes a tone, Hydrogen kits of short synthetic hits, freepats ``.pat``
+files written here in the GUS patch format, and game sounds (noise backgrounds, tone-burst
+events) as WAV and OGG files, some inside zip archives as the games keep them. No network,
+no apt.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import struct
 import sys
 import xml.sax.saxutils
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from benchmarks.real_corpora import cli, drums, gus_patch, notes, packages, words
+from benchmarks.real_corpora import cli, drums, gus_patch, notes, packages, scenes, words
 from sklearn_mhr.datasets import (
     load_audio_folder,
     load_dcase2020_task1a,
     load_urbansound8k,
 )
+from sklearn_mhr.datasets.protocols import standard_split
 
 FLITE_VOICES = ("kal", "awb_time", "kal16", "awb", "slt")
 WORDS = ("yes", "no")
@@ -76,6 +81,59 @@ PATCHES = {  # file name -> (16-bit, unsigned, looped, bidirectional)
     "056_Trumpet.pat": (True, False, True, False),  # the only brass patch: no split
     "080_Square_Wave.pat": (True, False, True, False),  # outside the families
 }
+
+# scenes: file -> (kind, sample rate, seconds); "silent" is a file of zeros (left out)
+_OA, _WZ = "usr/share/games/openarena/baseoa/pak0.pk3!sound/", (
+    "usr/share/games/warzone2100/base.wz!audio/sfx/")
+_HW, _ST = "usr/share/games/hedgewars/Data/Sounds/", "usr/share/games/supertux2/sounds/"
+SCENE_FILES = {
+    _ST + "rain.wav": ("background", 44100, 1.5), _ST + "waterfall.wav": ("background", 22100, 1.0),
+    _OA + "world/drops.wav": ("background", 22050, 2.0),
+    _HW + "Droplet1.ogg": ("event", 44100, 0.2), _HW + "Droplet2.ogg": ("event", 44100, 0.3),
+    _ST + "splash.wav": ("event", 44100, 0.4),
+    _OA + "world/fire1.wav": ("background", 44100, 1.2),
+    _OA + "world/fire2.wav": ("background", 11025, 0.8),
+    _WZ + "explons/smlexpl.ogg": ("event", 22050, 0.5),
+    _WZ + "explons/lrgexpl.ogg": ("event", 44100, 0.6), _HW + "gun.ogg": ("event", 22050, 0.2),
+    _OA + "world/ambient/x_ominous.wav": ("background", 22050, 1.0),
+    _ST + "lava.wav": ("background", 22100, 1.3), _OA + "world/growl1.wav": ("event", 22050, 0.7),
+    _HW + "hell_ow.ogg": ("event", 44100, 0.5), _HW + "hell_ugh.ogg": ("silent", 44100, 0.5),
+    # one background only: the vehicles scene is left out
+    _WZ + "vehicle/tread.ogg": ("background", 44100, 1.0),
+    _WZ + "vehicle/tstart.ogg": ("event", 44100, 0.5), _HW + "ufo.ogg": ("event", 44100, 0.5),
+}
+
+
+def _scene_sound(kind: str, rate: int, seconds: float, seed: int) -> np.ndarray:
+    """Broadband noise for a background, a decaying tone burst with silence around for an event."""
+    rng = np.random.default_rng(seed)
+    n = int(rate * seconds)
+    if kind == "background":
+        return 0.3 * rng.standard_normal(n)
+    t = np.arange(n) / rate
+    burst = np.sin(2 * np.pi * rng.uniform(200, 4000) * t) * np.exp(-t / (seconds / 4))
+    y = np.concatenate([np.zeros(rate // 20), burst, np.zeros(rate // 20)])
+    return 0.0 * y if kind == "silent" else 0.5 * y
+
+
+def _write_scene_files(pkgs: Path) -> None:
+    archives: dict[Path, zipfile.ZipFile] = {}
+    for i, (key, (kind, rate, seconds)) in enumerate(SCENE_FILES.items()):
+        archive, _, member = key.rpartition("!")
+        fmt = "OGG" if key.endswith(".ogg") else "WAV"
+        y = _scene_sound(kind, rate, seconds, i)
+        if not archive:
+            (pkgs / key).parent.mkdir(parents=True, exist_ok=True)
+            sf.write(pkgs / key, np.stack([y, y], axis=1) if i % 2 else y, rate, format=fmt)
+            continue
+        if pkgs / archive not in archives:
+            (pkgs / archive).parent.mkdir(parents=True, exist_ok=True)
+            archives[pkgs / archive] = zipfile.ZipFile(pkgs / archive, "w")
+        data = io.BytesIO()
+        sf.write(data, y, rate, format=fmt)
+        archives[pkgs / archive].writestr(member, data.getvalue())
+    for zf in archives.values():
+        zf.close()
 
 
 def _hit(rate: int, seed: int) -> np.ndarray:
@@ -152,7 +210,7 @@ def _patch_waves(bits16: bool, unsigned: bool, looped: bool, bidi: bool, seed: i
 
 
 def make_fake_packages(pkgs: Path) -> Path:
-    """Fake unpacked flite, libflite1, hydrogen-drumkits and freepats under `pkgs`."""
+    """Fake unpacked flite, libflite1, hydrogen-drumkits, freepats and game data under `pkgs`."""
     flite = pkgs / "usr" / "bin" / "flite"
     flite.parent.mkdir(parents=True)
     flite.write_text(FAKE_FLITE)
@@ -165,6 +223,7 @@ def make_fake_packages(pkgs: Path) -> Path:
     tones.mkdir(parents=True)
     for k, (name, flags) in enumerate(PATCHES.items()):
         write_gus_patch(tones / name, _patch_waves(*flags, seed=k))
+    _write_scene_files(pkgs)
     return pkgs
 
 
@@ -173,6 +232,8 @@ def build_all(pkgs: Path, out: Path, seed: int) -> dict[str, Path]:
         "words": words.build_words(pkgs, out / "words", seed=seed, words=WORDS, renditions=2),
         "drums": drums.build_drums(pkgs, out / "drums", seed=seed, per_kit_class=2, n_folds=3),
         "notes": notes.build_notes(pkgs, out / "notes", seed=seed, sources_per_family=4),
+        "scenes": scenes.build_scenes(pkgs, out / "scenes", seed=seed, train_per_scene=2,
+                                      evaluate_per_scene=1),
     }
 
 
@@ -293,6 +354,57 @@ def test_phone_device_chain_is_band_limited_hummed_and_quantised():
     assert spec[np.abs(f - 50) < 2].max() > 10 * spec[(f > 20) & (f < 45)].mean()  # mains hum
 
 
+def _band_share(x: np.ndarray, low: float, high: float) -> float:
+    spec = np.abs(np.fft.rfft(x)) ** 2
+    f = np.fft.rfftfreq(x.size, 1 / 44100)
+    return spec[(f >= low) & (f < high)].sum() / spec.sum()
+
+
+def test_scenes_layout_devices_and_held_out_sources(built):
+    root = built["scenes"]
+    bunch = load_dcase2020_task1a(root, duration=5.0)
+    assert bunch.target_names == ["battle", "cavern", "water"]
+    _check_clips(bunch.filenames, 44100, 5 * 44100)
+    train, evaluate = bunch.subset == "train", bunch.subset == "evaluate"
+    assert int(train.sum()) == 3 * 2 * 2 and int(evaluate.sum()) == 3 * 1 * 3
+    assert set(bunch.device[train]) == {"a", "b"}
+    assert set(bunch.device[evaluate]) == {"a", "b", "c"}
+    for side, n_clips, devices in (("train", 12, {"a", "b"}), ("test", 9, {"a", "b", "c"})):
+        part = standard_split("dcase2020", root, side=side)
+        assert len(part.target) == n_clips and set(part.device) == devices
+    manifest = json.loads((root.parent / "scenes_sources.json").read_text())
+    held = set(manifest["split"]["evaluate"])
+    assert held and manifest["split"]["train"] and not held & set(manifest["split"]["train"])
+    assert not any("hell_ugh" in k or "vehicle/" in k for k in manifest["split"]["train"])
+    location_background = {}
+    for path, label, side, ident in zip(bunch.filenames, bunch.target, bunch.subset,
+                                        bunch.identifier, strict=True):
+        name = "audio/" + Path(path).name
+        scene, city, location, _, device = re.fullmatch(
+            r"([a-z_]+)-([a-z]+)-(\d+)-(\d+)-([abc])\.wav", Path(name).name).groups()
+        assert (scene, city, ident) == (label, side, f"{city}-{location}")
+        used = manifest["clips"][name]
+        sources = {used["background"], *used["events"]}
+        assert sources <= set(manifest["split"][side])  # no source heard on both sides
+        assert location_background.setdefault(location, used["background"]) == used[
+            "background"]
+        assert len(used["events"]) <= 4
+    mix = bunch.filenames[evaluate][0].rsplit("-", 1)[0]
+    clip = {d: bunch.data[bunch.filenames == f"{mix}-{d}.wav"][0] for d in "abc"}
+    # the phone keeps little above its codec's 4 kHz Nyquist frequency
+    assert _band_share(clip["c"], 4500, 22050) < 0.1 * _band_share(clip["a"], 4500, 22050)
+    assert _band_share(clip["b"], 4500, 22050) > 0.2 * _band_share(clip["a"], 4500, 22050)
+
+
+def test_scenes_table_names_each_file_once():
+    keys = [k for kinds in scenes.SCENES.values() for keys in kinds.values() for k in keys]
+    assert len(keys) == len(set(keys))
+    roots = {k.split("/games/")[1].split("/")[0] for k in keys}
+    assert roots == {"openarena", "warzone2100", "hedgewars", "supertux2", "etr"}
+    assert all(len(kinds["background"]) >= 5 and len(kinds["events"]) >= 8
+               for kinds in scenes.SCENES.values())
+
+
 def test_gus_patch_reader_decodes_every_sample_format(tmp_path):
     for k, (name, flags) in enumerate(PATCHES.items()):
         waves = _patch_waves(*flags, seed=k)
@@ -314,13 +426,13 @@ def test_gus_patch_reader_decodes_every_sample_format(tmp_path):
 def test_same_seed_same_files_other_seed_other_files(built):
     again = build_all(built["pkgs"], built["base"] / "again", seed=0)
     other = build_all(built["pkgs"], built["base"] / "seed1", seed=1)
-    for corpus in ("words", "drums", "notes"):
+    for corpus in ("words", "drums", "notes", "scenes"):
         first = _tree(built[corpus])
         assert _tree(again[corpus]) == first
         assert _tree(other[corpus]) != first
-    split = "words_split.json"
-    assert (built["base"] / "again" / split).read_text() == (
-        built["base"] / "seed0" / split).read_text()
+    for side_file in ("words_split.json", "scenes_sources.json"):
+        assert (built["base"] / "again" / side_file).read_text() == (
+            built["base"] / "seed0" / side_file).read_text()
 
 
 def test_drum_class_keyword_table():

@@ -1,4 +1,4 @@
-"""Three small corpora of real recorded and sampled sound, built from Debian packages.
+"""Four small corpora of real recorded and sampled sound, built from Debian packages.
 
 They serve a development benchmark (choosing model defaults on real sound rather than on
 generated scenes) and are written into a cache folder outside the repository, never
@@ -45,6 +45,26 @@ loaders reads it, with a split that tests generalisation to unseen sources:
     in training. ``identifier`` is the source (shared by its device versions),
     ``scene_label`` the family.
 
+``scenes`` (``load_dcase2020_task1a`` layout, 44100 Hz mono, 5 s clips)
+    Acoustic scenes mixed from the sounds of games (``openarena-data``,
+    ``warzone2100-data``, ``hedgewars-data``, ``supertux-data``,
+    ``extremetuxracer-data``), in 7 classes: industrial, control_room, water, battle,
+    vehicles, wilderness, cavern. `scenes.SCENES` names, for each class, its background
+    loops (machinery, hums, rain, fire, engines, wind, drones) and the pool of its events
+    (welding and hammers, beeps and switches, drops and splashes, explosions and gunfire,
+    engine starts, birds and thunder, growls and moans). A clip is a random 5 s stretch of
+    one background played as a loop, 0 to 4 events at random onsets and levels (-6 to
+    +12 dB against the background) and a random peak (-20 to -3 dBFS). Within each class,
+    40 % of the background files and 40 % of the event files (at least one of each) are
+    for evaluation only: test clips are mixed from recordings never heard in training.
+    Files are ``<scene>-<city>-<location>-<segment>-<device>.wav`` with city ``train`` or
+    ``evaluate`` and location the background file's number, so clips sharing a
+    background share a location (``identifier`` is ``<city>-<location>``).
+    ``scenes_sources.json`` beside the corpus lists the files of each side and the
+    background and events of every clip. Devices: ``a`` is the clean mix, ``b`` the mild
+    recording chain of the notes corpus, ``c`` the notes corpus's cheap phone (its ``d``);
+    training mixes are written as a and b, evaluation mixes as a, b and c.
+
 The packages are fetched with ``apt-get download`` into ``<cache>/debs`` and unpacked with
 ``dpkg-deb -x`` into ``<cache>/pkgs`` (nothing is installed); both steps are skipped when
 done. A corpus is built only when its folder is missing (or with ``--force``), into a
@@ -53,11 +73,12 @@ Everything is drawn from ``--seed``.
 
 Usage::
 
-    python -m benchmarks.real_corpora                        # all three, ~/.cache/sklearn-mhr-bench
+    python -m benchmarks.real_corpora                        # all four, ~/.cache/sklearn-mhr-bench
     python -m benchmarks.real_corpora --only words,notes --force
     python -m benchmarks.real_corpora --cache /data/bench --seed 1
 
 and then, e.g., ``load_audio_folder(cache / "words", sample_rate=16000, duration=1.0)``,
-``load_urbansound8k(cache / "drums", duration=1.0)`` or
-``load_dcase2020_task1a(cache / "notes", duration=2.0)``.
+``load_urbansound8k(cache / "drums", duration=1.0)``,
+``load_dcase2020_task1a(cache / "notes", duration=2.0)`` or
+``load_dcase2020_task1a(cache / "scenes", duration=5.0)``.
 """

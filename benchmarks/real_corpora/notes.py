@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import butter, resample_poly, sosfilt
 
-from benchmarks.real_corpora import folders, sound
+from benchmarks.real_corpora import devices, folders, sound
 from benchmarks.real_corpora.gus_patch import read_gus_patch
 
 FAMILIES = {
@@ -27,14 +26,9 @@ NOTES_RATE = 44100
 # recording-chain simulations: band-pass corners (Hz), soft-clipping drive, noise colour
 # (power spectrum ~ 1 / f**exponent) and signal-to-noise ratio (dB)
 DEVICES = {
-    "b": {"band": (120.0, 8000.0), "drive": 1.2, "noise_exponent": 1.0, "snr_db": 35.0},
+    "b": devices.MILD,
     "c": {"band": (350.0, 3800.0), "drive": 2.0, "noise_exponent": 2.0, "snr_db": 24.0},
 }
-# a cheap phone, as different from a and b as real hardware: a narrow-band voice codec's 8 kHz
-# rate, a steep 300 Hz high-pass, the small loudspeaker-microphone's resonance, hard limiting,
-# 8-bit mu-law samples, mains hum and hiss
-PHONE = {"codec_rate": 8000, "high_pass": 300.0, "resonance_hz": 1800.0, "resonance_db": 10.0,
-         "drive": 4.0, "mu_law_bits": 8, "hum_hz": 50.0, "hum_db": -26.0, "snr_db": 20.0}
 TRAIN_DEVICES = ("a", "b")
 EVALUATE_DEVICES = ("a", "b", "c", "d")
 
@@ -72,38 +66,6 @@ def _note(waves: list[dict], rng: np.random.Generator, length: int) -> np.ndarra
     return sound.place(x, length, int(rng.uniform(0.0, 0.1) * NOTES_RATE), fade=441)
 
 
-def _coloured_noise(n: int, exponent: float, rng: np.random.Generator) -> np.ndarray:
-    """Unit-RMS noise whose power spectrum falls as ``1 / f**exponent``."""
-    spec = np.fft.rfft(rng.standard_normal(n))
-    f = np.maximum(np.fft.rfftfreq(n), 1.0 / n)
-    noise = np.fft.irfft(spec * f ** (-exponent / 2), n)
-    return noise / np.sqrt(np.mean(noise**2))
-
-
-def _phone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """`x` through the cheap phone chain of `PHONE`, its corners and levels varied per clip."""
-    p = PHONE
-    y = resample_poly(resample_poly(x, p["codec_rate"], NOTES_RATE), NOTES_RATE, p["codec_rate"])
-    y = sosfilt(butter(4, p["high_pass"] * rng.uniform(0.9, 1.1), btype="highpass",
-                       fs=NOTES_RATE, output="sos"), y[: len(x)])
-    centre = p["resonance_hz"] * rng.uniform(0.85, 1.15)
-    peak = sosfilt(butter(2, (centre / 1.25, centre * 1.25), btype="bandpass", fs=NOTES_RATE,
-                          output="sos"), y)
-    y = y + (10 ** (p["resonance_db"] / 20) - 1) * peak
-    y = np.tanh(p["drive"] * y / max(sound.peak(y), 1e-9)) / np.tanh(p["drive"])
-    mu = 2 ** p["mu_law_bits"] - 1
-    code = np.round(np.sign(y) * np.log1p(mu * np.abs(y)) / np.log1p(mu) * (mu / 2)) / (mu / 2)
-    y = np.sign(code) * np.expm1(np.abs(code) * np.log1p(mu)) / mu
-    rms = np.sqrt(np.mean(y**2))
-    t = np.arange(len(y)) / NOTES_RATE
-    phase = rng.uniform(0, 2 * np.pi)
-    hum = sum(np.sin(2 * np.pi * k * p["hum_hz"] * t + k * phase) / k for k in (1, 2, 3))
-    y = y + rms * 10 ** (p["hum_db"] / 20) * hum / np.sqrt(np.mean(hum**2))
-    snr = p["snr_db"] + rng.uniform(-3.0, 3.0)
-    y = y + rms * 10 ** (-snr / 20) * rng.standard_normal(len(y))
-    return y * rng.uniform(0.5, 1.0) / max(sound.peak(y), 1e-9)
-
-
 def record(x: np.ndarray, device: str, rng: np.random.Generator) -> np.ndarray:
     """`x` as captured by a simulated device: band-pass, soft clipping, noise, gain.
 
@@ -112,7 +74,8 @@ def record(x: np.ndarray, device: str, rng: np.random.Generator) -> np.ndarray:
     x : ndarray
         Clean clip at `NOTES_RATE`.
     device : str
-        ``"a"`` (returns `x` itself), a key of `DEVICES`, or ``"d"`` (`PHONE`).
+        ``"a"`` (returns `x` itself), a key of `DEVICES`, or ``"d"``
+        (`devices.PHONE`).
     rng : numpy.random.Generator
         Draws this clip's variation of the device (corners within 10 %, SNR within
         3 dB, gain 0.8 to 1).
@@ -124,15 +87,8 @@ def record(x: np.ndarray, device: str, rng: np.random.Generator) -> np.ndarray:
     if device == "a":
         return x
     if device == "d":
-        return _phone(x, rng)
-    spec = DEVICES[device]
-    low, high = (c * rng.uniform(0.9, 1.1) for c in spec["band"])
-    y = sosfilt(butter(2, (low, high), btype="bandpass", fs=NOTES_RATE, output="sos"), x)
-    y = np.tanh(spec["drive"] * y) / np.tanh(spec["drive"])
-    snr = spec["snr_db"] + rng.uniform(-3.0, 3.0)
-    y += (np.sqrt(np.mean(y**2)) * 10 ** (-snr / 20)
-          * _coloured_noise(len(y), spec["noise_exponent"], rng))
-    return y * rng.uniform(0.8, 1.0)
+        return devices.phone(x, rng, NOTES_RATE)
+    return devices.band_chain(x, DEVICES[device], rng, NOTES_RATE)
 
 
 def build_notes(

@@ -10,6 +10,8 @@ PACKAGES = {
     "words": ("flite", "libflite1"),
     "drums": ("hydrogen-drumkits",),
     "notes": ("freepats",),
+    "scenes": ("openarena-data", "warzone2100-data", "hedgewars-data", "supertux-data",
+               "extremetuxracer-data"),
 }
 
 

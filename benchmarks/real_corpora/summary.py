@@ -9,6 +9,7 @@ import numpy as np
 
 from benchmarks.real_corpora.drums import DRUMS_RATE
 from benchmarks.real_corpora.notes import NOTES_RATE
+from benchmarks.real_corpora.scenes import SCENES_RATE
 from benchmarks.real_corpora.words import WORDS_RATE
 
 
@@ -23,7 +24,7 @@ def summarise(corpus: str, root: Path) -> list[str]:
 
     Parameters
     ----------
-    corpus : {"words", "drums", "notes"}
+    corpus : {"words", "drums", "notes", "scenes"}
         Which corpus `root` holds.
     root : pathlib.Path
         Its folder.
@@ -57,12 +58,17 @@ def summarise(corpus: str, root: Path) -> list[str]:
         return [f"{len(b.target)} clips of {b.data.shape[1]} samples at {b.sample_rate} Hz",
                 f"classes ({len(b.target_names)}): {_counts(b.target)}",
                 *folds]
-    b = load_dcase2020_task1a(root, sample_rate=NOTES_RATE, duration=2.0)
+    # notes: the identifier's first part is the patch; scenes: the identifier is the location
+    # (one background recording)
+    rate, duration, group = (SCENES_RATE, 5.0, "locations") if corpus == "scenes" else (
+        NOTES_RATE, 2.0, "patches")
+    b = load_dcase2020_task1a(root, sample_rate=rate, duration=duration)
     lines = [f"{len(b.target)} clips of {b.data.shape[1]} samples at {b.sample_rate} Hz",
              f"classes ({len(b.target_names)}): {_counts(b.target)}"]
     for side in ("train", "evaluate"):
         sel = b.subset == side
-        patches = {s.split("-")[0] for s in b.identifier[sel]}
-        lines.append(f"{side}: {int(sel.sum())} clips, {len(patches)} patches, "
+        groups = set(b.identifier[sel]) if corpus == "scenes" else {
+            s.split("-")[0] for s in b.identifier[sel]}
+        lines.append(f"{side}: {int(sel.sum())} clips, {len(groups)} {group}, "
                      f"devices {_counts(b.device[sel])}")
     return lines
