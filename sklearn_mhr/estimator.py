@@ -28,6 +28,7 @@ from sklearn_mhr._skorch import (
     torch_threads,
 )
 from sklearn_mhr._skorch.checkpoint import checkpoints
+from sklearn_mhr._skorch.distributed import agree_on_seed, current_world, process_group
 from sklearn_mhr._skorch.spectra import use_spectra
 
 __all__ = ["MHRAudioClassifier"]
@@ -354,8 +355,22 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes in y; got 1 class: {classes[0]!r}"
             )
+        device = resolve_device(self.device)
+        with process_group(device) as (world, device):
+            self._fit_clips(clips, y_idx, classes, resume, world, device)
+        forget_fit_state(self.net_)
+        vars(self).update(fitted_attributes(
+            self, self.net_, self.classes_,
+            clip_samples(clips, self.sample_rate, self.random_crop)))
+        raise_if_interrupted(self.net_)
+        return self
+
+    def _fit_clips(self, clips, y_idx, classes, resume, world, device) -> None:
+        """The body of ``fit``, on one rank of ``world`` (None: the only process)."""
         continuing = can_continue(self, classes)
         seed = base_seed(self.random_state)
+        if world is not None:
+            seed = agree_on_seed(seed)
         train_idx, valid_set = np.arange(len(clips)), None
         if self.validation_fraction is not None:
             try:
@@ -371,24 +386,24 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         train_set = ClipDataset(clips, y_idx, train_idx)
         check_lengths(self, clips, train_idx)
         warn_if_long_clips(self, clips, train_idx)
-        device = resolve_device(self.device)
         checkpoint = checkpoints(self, seed, classes, y_idx, resume, clips)
         with torch_threads(self.n_threads), seeded_rng(seed, device), checkpoint.lock():
             if continuing:
-                continue_net(self, device, valid_set, checkpoint.callback)
+                continue_net(self, device, valid_set, checkpoint.callback, world)
                 restart_learning_rates(self)
             else:
-                start_net(self, classes, device, valid_set, checkpoint.callback)
+                start_net(self, classes, device, valid_set, checkpoint.callback, world)
             epochs = checkpoint.restore(self.net_) if resume else self.max_epochs
             if epochs:
-                self.net_.partial_fit(use_spectra(self, train_set, valid_set), None,
-                                      epochs=epochs)
-        forget_fit_state(self.net_)
-        vars(self).update(fitted_attributes(
-            self, self.net_, self.classes_,
-            clip_samples(clips, self.sample_rate, self.random_crop)))
-        raise_if_interrupted(self.net_)
-        return self
+                verbose = self.verbose if world is None or world.main else 0
+                training_set = use_spectra(self, train_set, valid_set, verbose)
+                if world is not None:  # read by the net while it trains (_skorch/net.py)
+                    self.net_.world_, self.net_.shard_seed_ = world, seed
+                try:
+                    self.net_.partial_fit(training_set, None, epochs=epochs)
+                finally:
+                    vars(self.net_).pop("world_", None)
+                    vars(self.net_).pop("shard_seed_", None)
 
     def partial_fit(self, X, y, classes=None):
         """Train for exactly one more epoch on ``X``.
@@ -418,6 +433,12 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         reproducible. After `fit`, calls continue the fitted network.
         """
         check_params(self)
+        world = current_world()
+        if world is not None:
+            raise ValueError(
+                f"partial_fit trains in one process, but this is rank {world.rank} of a "
+                f"distributed launch of {world.size} (WORLD_SIZE); call fit, which trains one "
+                "model across the ranks, or run without the launcher")
         first = not hasattr(self, "net_")
         clips, _ = self._check_X(X, reset=first)
         y = check_targets(y, len(clips), type(self).__name__)

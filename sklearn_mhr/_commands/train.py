@@ -38,8 +38,17 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    """Select the training clips, fit, save; return the exit code."""
+    """Select the training clips, fit, save; return the exit code.
+
+    Under ``torchrun`` every rank runs this and trains one model
+    (docs/distributed.md); rank 0 alone prints and saves.
+    """
     from sklearn_mhr import persistence
+    from sklearn_mhr._skorch.distributed import current_world
+
+    world = current_world()
+    main = world is None or world.main
+    say = print if main else _silent
 
     part = protocols.standard_split(args.dataset, args.root, side="train", test_fold=args.test_fold,
                                      test_groups=args.test_groups, extensions=args.extensions,
@@ -49,23 +58,27 @@ def run(args) -> int:
     estimator = build_estimator(args, sample_rate=part.sample_rate)
     check_window_fits(estimator, part.duration)
     estimator.set_params(checkpoint_dir=args.checkpoint_dir)
-    if not args.verbose:  # a line per epoch with the time left, on a terminal and in a log
+    if not args.verbose and main:  # a line per epoch with the time left, on a terminal and in a log
         estimator.set_params(callbacks=[("epoch_lines", epoch_printer())])
-    out = persistence.check_save_path(args.out)
+    out = persistence.check_save_path(args.out) if main else None
     classes = np.unique(part.target)
     length = "whole files" if part.duration is None else f"{part.duration:g} s"
-    print(f"Training on {len(part.target)} clips in {len(classes)} classes ({part.description}), "
-          f"{part.sample_rate} Hz, {length}{', read lazily' if args.lazy else ''}", flush=True)
+    ranks = "" if world is None else f", on {world.size} processes"
+    say(f"Training on {len(part.target)} clips in {len(classes)} classes ({part.description}), "
+        f"{part.sample_rate} Hz, {length}{', read lazily' if args.lazy else ''}{ranks}",
+        flush=True)
     if args.resume:
         from sklearn_mhr._skorch.checkpoint import read_checkpoint
 
         saved = read_checkpoint(args.checkpoint_dir)
         state = "complete" if saved["complete"] else f"{saved['run_epochs']} epoch(s) done"
-        print(f"Resuming from the checkpoint in '{args.checkpoint_dir}' ({state})", flush=True)
+        say(f"Resuming from the checkpoint in '{args.checkpoint_dir}' ({state})", flush=True)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
     start = time.perf_counter()
     estimator.fit(X, part.target, resume=args.resume)
     fit_seconds = time.perf_counter() - start
+    if not main:
+        return 0
     epochs = len(estimator.net_.history)
     metadata = {
         "command": "train",
@@ -80,8 +93,13 @@ def run(args) -> int:
         "n_clips": len(part.target),
         "epochs": epochs,
         "fit_seconds": round(fit_seconds, 3),
+        "processes": 1 if world is None else world.size,
     }
     persistence.save(estimator, out, metadata=metadata)
     print(f"Trained {epochs} epoch{'' if epochs == 1 else 's'} in {fit_seconds:.1f} s "
           f"({fit_seconds / max(epochs, 1):.1f} s per epoch); model saved to '{out}'")
     return 0
+
+
+def _silent(*args, **kwargs) -> None:
+    """``print`` on the ranks that do not write."""

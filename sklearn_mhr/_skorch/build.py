@@ -19,6 +19,7 @@ from skorch.helper import predefined_split
 from sklearn_mhr._lengths import sample_lengths
 from sklearn_mhr._skorch.checkpoint import ResumableEarlyStopping
 from sklearn_mhr._skorch.clips import collate_cropped, collate_tiled
+from sklearn_mhr._skorch.distributed import ScoreAgreement
 from sklearn_mhr._skorch.net import OPTIMIZERS, CosineSchedule, MixupNet
 from sklearn_mhr.nn import MHRNet
 
@@ -29,7 +30,7 @@ __all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "continue_net", "fitted_
 #: values of the estimator's ``lr_schedule``
 LR_SCHEDULES = ("constant", "cosine", "warm_restarts")
 #: names of the callbacks the estimator adds itself
-OWN_CALLBACKS = ("valid_acc", "early_stopping", "lr_schedule")
+OWN_CALLBACKS = ("valid_acc", "agreement", "early_stopping", "lr_schedule")
 
 # MHRNet's arguments that are the estimator's parameters of the same name
 _SHARED = [name for name, p in inspect.signature(MHRNet).parameters.items()
@@ -99,12 +100,16 @@ def valid_accuracy(net, X, y) -> float:
     return float(np.mean(net.predict(X).argmax(axis=1) == y))
 
 
-def _build_net(est, n_classes: int, device: str, valid_set, checkpoint=None) -> MixupNet:
+def _build_net(est, n_classes: int, device: str, valid_set, checkpoint=None,
+               world=None) -> MixupNet:
     callbacks, train_split = [], None
     if valid_set is not None:
         train_split = predefined_split(valid_set)
         callbacks.append(("valid_acc", EpochScoring(valid_accuracy, name="valid_acc",
                                                     lower_is_better=False)))
+    if world is not None:  # after the scores it makes agree, before the decisions on them
+        callbacks.append(("agreement", ScoreAgreement()))
+    if valid_set is not None:
         # after valid_acc, so that the epoch that stops training has its score
         callbacks.append(("early_stopping",
                           ResumableEarlyStopping(patience=est.patience, load_best=True)))
@@ -131,12 +136,12 @@ def _build_net(est, n_classes: int, device: str, valid_set, checkpoint=None) -> 
         iterator_valid__collate_fn=collate_tiled,
         **{f"iterator_train__{k}": v for k, v in workers.items()},
         train_split=train_split, callbacks=callbacks or None, device=device,
-        verbose=est.verbose,
+        verbose=est.verbose if world is None or world.main else 0,
         **{f"module__{k}": v for k, v in module_params(est, n_classes).items()},
     )
 
 
-def start_net(est, classes, device: str, valid_set=None, checkpoint=None) -> None:
+def start_net(est, classes, device: str, valid_set=None, checkpoint=None, world=None) -> None:
     """Give ``est`` its lengths, ``classes_`` and an initialised, untrained ``net_``.
 
     Parameters
@@ -151,22 +156,27 @@ def start_net(est, classes, device: str, valid_set=None, checkpoint=None) -> Non
         Clips that stop training early (``est.patience``) and keep the best weights.
     checkpoint : TrainingCheckpoint, optional
         Writes a checkpoint after every epoch.
+    world : World, optional
+        This process's place in a distributed fit
+        (:func:`~sklearn_mhr._skorch.distributed.current_world`): the ranks
+        then agree on every epoch's scores, and only rank 0 prints.
     """
-    net = _build_net(est, len(classes), device, valid_set, checkpoint)
+    net = _build_net(est, len(classes), device, valid_set, checkpoint, world)
     net.initialize()
     vars(est).update(fitted_attributes(est, net, classes))
 
 
-def continue_net(est, device: str, valid_set=None, checkpoint=None) -> None:
+def continue_net(est, device: str, valid_set=None, checkpoint=None, world=None) -> None:
     """Give ``est.net_`` the current training parameters; keep weights, optimizer state, history.
 
     A warm-started ``fit`` goes on from where the last one stopped, but with
     this call's epochs, batch size, augmentation, validation clips, patience,
     workers and weight decay, which a net built by the last call would
-    silently keep.
+    silently keep. ``world`` as in :func:`start_net`.
     """
     net = est.net_
-    fresh = _build_net(est, len(est.classes_), device, valid_set, checkpoint)  # not initialised
+    fresh = _build_net(est, len(est.classes_), device, valid_set, checkpoint,
+                       world)  # not initialised
     settings = {name: value for name, value in fresh.get_params().items()
                 if not name.startswith(("module", "optimizer", "criterion", "device",
                                         "callbacks"))}
@@ -182,13 +192,15 @@ def continue_net(est, device: str, valid_set=None, checkpoint=None) -> None:
 def forget_fit_state(net) -> None:
     """Drop what belongs to one fit once it is over: validation clips, early stopping, checkpoints.
 
+    The score agreement of a distributed fit goes too: it needs the ranks.
+
     The validation clips are the net's ``train_split``; kept, they would
     travel with every pickled model, and a later ``partial_fit`` would
     validate on them (and write checkpoints of another fit).
     """
     def of_the_fit(item) -> bool:  # user callbacks may come without a name
         return isinstance(item, tuple) and item[0] in ("early_stopping", "valid_acc",
-                                                       "checkpoint")
+                                                       "agreement", "checkpoint")
 
     if net.train_split is not None or any(map(of_the_fit, net.callbacks or [])):
         net.train_split = None
