@@ -16,6 +16,7 @@ from sklearn_mhr._skorch import (
     ClipDataset,
     base_seed,
     can_continue,
+    check_precision,
     continue_net,
     fitted_attributes,
     forget_fit_state,
@@ -117,7 +118,9 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     max_epochs : int, default=30
         Training epochs (fewer with early stopping).
     batch_size : int, default=32
-        Clips per batch in training and in inference. Inference batches only
+        Clips per batch in training and in inference; in a distributed fit
+        (docs/distributed.md), clips per process and step, so a step averages
+        the gradients of ``batch_size`` times the processes' clips. Inference batches only
         clips of one length, and on the CPU at most 2**19 samples (short clips
         are batched, long ones go alone); a clip's probabilities in any batch
         agree to float32 rounding.
@@ -190,6 +193,11 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         same classes and architecture.
     device : str, default="auto"
         "cpu", "cuda", "cuda:N", or "auto" (CUDA when available).
+    precision : {"float32", "bfloat16"}, default="float32"
+        Training on a GPU with ``"bfloat16"`` runs forward passes and losses
+        under torch's autocast in bfloat16; weights, gradients, the optimizer,
+        validation and inference stay in float32. The CPU trains in float32
+        only (another value is refused there).
     n_threads : int or None, default=None
         Torch threads during fit and inference (restored after); set it in
         parallel searches so that workers do not oversubscribe the cores.
@@ -265,7 +273,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  mixup_alpha=0.0, freq_mask_width=0, time_mask_width=0, n_masks=2,
                  device_augment=0.0, freq_mixstyle=0.0, random_crop=None,
                  validation_fraction=None, patience=5,
-                 spectra_cache_mb=2048, warm_start=False, device="auto", n_threads=None,
+                 spectra_cache_mb=2048, warm_start=False, device="auto", precision="float32",
+                 n_threads=None,
                  n_workers=0, verbose=0, checkpoint_dir=None, callbacks=None, random_state=None):
         self.sample_rate = sample_rate
         self.front_end = front_end
@@ -308,6 +317,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.spectra_cache_mb = spectra_cache_mb
         self.warm_start = warm_start
         self.device = device
+        self.precision = precision
         self.n_threads = n_threads
         self.n_workers = n_workers
         self.verbose = verbose
@@ -356,6 +366,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 f"{type(self).__name__} needs at least 2 classes in y; got 1 class: {classes[0]!r}"
             )
         device = resolve_device(self.device)
+        check_precision(self.precision, device)
         with process_group(device) as (world, device):
             self._fit_clips(clips, y_idx, classes, resume, world, device)
         forget_fit_state(self.net_)
@@ -446,6 +457,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         epochs_done = 0 if first else len(self.net_.history)
         seed = (base_seed(self.random_state) + epochs_done) % np.iinfo(np.int32).max
         device = resolve_device(self.device)
+        check_precision(self.precision, device)
         with torch_threads(self.n_threads), seeded_rng(seed, device):
             if first:
                 start_net(self, classes, device)

@@ -20,12 +20,12 @@ from sklearn_mhr._lengths import sample_lengths
 from sklearn_mhr._skorch.checkpoint import ResumableEarlyStopping
 from sklearn_mhr._skorch.clips import collate_cropped, collate_tiled
 from sklearn_mhr._skorch.distributed import ScoreAgreement
-from sklearn_mhr._skorch.net import OPTIMIZERS, CosineSchedule, MixupNet
+from sklearn_mhr._skorch.net import OPTIMIZERS, PRECISIONS, CosineSchedule, MixupNet
 from sklearn_mhr.nn import MHRNet
 
-__all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "continue_net", "fitted_attributes",
-           "forget_fit_state", "module_params", "resolve_device", "restart_learning_rates",
-           "seeded_rng", "start_net"]
+__all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "check_precision", "continue_net",
+           "fitted_attributes", "forget_fit_state", "module_params", "resolve_device",
+           "restart_learning_rates", "seeded_rng", "start_net"]
 
 #: values of the estimator's ``lr_schedule``
 LR_SCHEDULES = ("constant", "cosine", "warm_restarts")
@@ -59,6 +59,15 @@ def resolve_device(device: str) -> str:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} but CUDA is not available; use 'cpu' or 'auto'")
     return device
+
+
+def check_precision(precision: str, device: str) -> None:
+    """Refuse a reduced ``precision`` on the CPU, where autocast would slow training down."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
+    if precision != "float32" and not device.startswith("cuda"):
+        raise ValueError(f"precision={precision!r} is for GPUs, but the device is {device!r}; "
+                         "use precision='float32' on the CPU")
 
 
 def module_params(est, n_classes: int) -> dict:
@@ -130,7 +139,7 @@ def _build_net(est, n_classes: int, device: str, valid_set, checkpoint=None,
     workers = dict(num_workers=est.n_workers, persistent_workers=est.n_workers > 0)
     return MixupNet(
         MHRNet, criterion=torch.nn.CrossEntropyLoss, optimizer=OPTIMIZERS[est.optimizer],
-        lr=est.lr, mixup_alpha=est.mixup_alpha, **optimizer_args,
+        lr=est.lr, mixup_alpha=est.mixup_alpha, precision=est.precision, **optimizer_args,
         max_epochs=est.max_epochs, batch_size=est.batch_size,
         iterator_train__shuffle=True, iterator_train__collate_fn=collate,
         iterator_valid__collate_fn=collate_tiled,

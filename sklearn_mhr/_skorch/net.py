@@ -13,10 +13,12 @@ from skorch.utils import to_tensor
 from sklearn_mhr._skorch import distributed
 from sklearn_mhr._skorch.interrupt import interrupt_kept, raise_if_pending
 
-__all__ = ["CosineSchedule", "MixupNet", "OPTIMIZERS", "TrainingDivergedError",
+__all__ = ["CosineSchedule", "MixupNet", "OPTIMIZERS", "PRECISIONS", "TrainingDivergedError",
            "raise_if_interrupted"]
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+#: values of the estimator's ``precision``: the dtype of training's forward pass under autocast
+PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}
 
 
 class TrainingDivergedError(ArithmeticError):
@@ -38,6 +40,10 @@ class MixupNet(NeuralNet):
         Passed to :class:`skorch.NeuralNet`.
     mixup_alpha : float, default=0.0
         Beta parameter; 0 turns mixup off.
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs the training steps' forward passes and losses
+        under ``torch.autocast`` in bfloat16 (weights, gradients and the
+        optimizer stay in float32); validation and inference stay in float32.
 
     Notes
     -----
@@ -48,9 +54,10 @@ class MixupNet(NeuralNet):
     (:mod:`sklearn_mhr._skorch.distributed`).
     """
 
-    def __init__(self, *args, mixup_alpha=0.0, **kwargs):
+    def __init__(self, *args, mixup_alpha=0.0, precision="float32", **kwargs):
         super().__init__(*args, **kwargs)
         self.mixup_alpha = mixup_alpha
+        self.precision = precision
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         # skorch ends training quietly on Ctrl-C; note it, so the estimator can say so. Its
@@ -105,10 +112,13 @@ class MixupNet(NeuralNet):
         return super().train_step(batch, **fit_params)
 
     def train_step_single(self, batch, **fit_params):
-        if self.mixup_alpha:
-            step = self._mixed_step(batch, **fit_params)
-        else:
-            step = super().train_step_single(batch, **fit_params)
+        # nets pickled before precision existed have none
+        dtype = PRECISIONS[getattr(self, "precision", "float32")]
+        with torch.autocast(torch.device(self.device).type, dtype=dtype, enabled=dtype is not None):
+            if self.mixup_alpha:
+                step = self._mixed_step(batch, **fit_params)
+            else:
+                step = super().train_step_single(batch, **fit_params)
         loss = step["loss"]
         if getattr(self, "world_", None) is not None:
             # one loss for every rank: its history, and one decision on divergence
