@@ -1,13 +1,17 @@
 """One rank of a distributed fit, as tests/test_distributed.py launches it with torchrun.
 
 ``python -m torch.distributed.run --nproc-per-node 2 ... distributed_worker.py OUT``
-runs two fits, one launch for both (each launch costs seconds of imports):
+runs three fits in one launch (each launch costs seconds of imports):
 
 - one training step; each rank saves the batch it trained on, rank 0 the
   initial weights and the averaged gradients, under OUT/grads;
-- a short fit with checkpoints in OUT/checkpoints; rank 0 saves the model
-  to OUT/model. With ``EXIT_AT_EPOCH=k`` rank 1 leaves the process with
-  code 3 at the end of epoch k, as a crashed rank would.
+- a short fit; rank 0 saves the model to OUT/full;
+- the same fit with checkpoints in OUT/checkpoints, which rank 1 leaves
+  with exit code 3 at the end of epoch ``EXIT_AT_EPOCH``, as a crashed rank
+  would; rank 0 would save the model to OUT/model.
+
+``distributed_worker.py OUT --resume`` resumes the last fit from the
+checkpoint in OUT/resumed and saves its model to OUT/resumed/model.
 """
 
 from __future__ import annotations
@@ -68,22 +72,34 @@ class ExitAt(Callback):
             os._exit(3)
 
 
-def main(out: Path) -> None:
+def fitted(checkpoint_dir=None, resume=False, callbacks=None) -> MHRAudioClassifier:
+    """The short fit of :func:`fit_data`'s clips."""
+    X, y = fit_data()
+    clf = MHRAudioClassifier(**TINY, max_epochs=4, batch_size=8, checkpoint_dir=checkpoint_dir,
+                             callbacks=callbacks)
+    return clf.fit(X, y, resume=resume)
+
+
+def save_on_rank_0(clf, path: Path) -> None:
+    if os.environ["RANK"] == "0":
+        persistence.save(clf, path)
+
+
+def main(out: Path, resume: bool) -> None:
     torch.set_num_threads(1)
+    if resume:
+        save_on_rank_0(fitted(out / "resumed", resume=True), out / "resumed" / "model")
+        return
     (out / "grads").mkdir(parents=True, exist_ok=True)
     X, y = grads_data()
     MHRAudioClassifier(**TINY, max_epochs=1, batch_size=4, dropout=0.0,
                        lr_schedule="constant", spectra_cache_mb=0,
                        callbacks=[("save_step", SaveStep(out / "grads"))]).fit(X, y)
-    X, y = fit_data()
-    exit_at = int(os.environ.get("EXIT_AT_EPOCH", 0))
-    clf = MHRAudioClassifier(**TINY, max_epochs=4, batch_size=8,
-                             checkpoint_dir=out / "checkpoints",
-                             callbacks=[("exit_at", ExitAt(exit_at))] if exit_at else None)
-    clf.fit(X, y)
-    if os.environ["RANK"] == "0":
-        persistence.save(clf, out / "model")
+    save_on_rank_0(fitted(), out / "full")
+    exit_at = int(os.environ["EXIT_AT_EPOCH"])
+    save_on_rank_0(fitted(out / "checkpoints", callbacks=[("exit_at", ExitAt(exit_at))]),
+                   out / "model")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), resume=sys.argv[2:] == ["--resume"])

@@ -7,6 +7,7 @@ or ``-m sklearn_mhr train``) on a port bound at run time.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -118,19 +119,37 @@ def test_torchrun_train_gives_a_model_that_loads_clones_and_scores_as_one_rank(t
         two_ranks, one_rank)
 
 
-def test_a_killed_rank_stops_the_fit_without_a_model_and_the_fit_resumes_on_one(killed_launch):
+def test_a_killed_rank_stops_the_fit_without_a_model(killed_launch):
     out, result = killed_launch
     assert result.returncode == 1, result.stdout + result.stderr  # torchrun's failed launch
     assert "exitcode  : 3" in result.stdout + result.stderr  # it names the rank that died
+    assert (out / "full").is_dir()  # the uninterrupted fit before it
     assert not (out / "model").exists()
     saved = read_checkpoint(out / "checkpoints")
     assert (saved["run_epochs"], saved["complete"]) == (2, False)
+
+
+def test_the_checkpoint_resumes_on_two_ranks_to_the_uninterrupted_model(killed_launch):
+    out, _ = killed_launch
+    shutil.copytree(out / "checkpoints", out / "resumed")
+    result = launch(HERE / "distributed_worker.py", out, "--resume", cwd=out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    resumed = persistence.load(out / "resumed" / "model").net_.module_.state_dict()
+    full = persistence.load(out / "full").net_.module_.state_dict()
+    assert resumed.keys() == full.keys()
+    for name in full:
+        assert torch.equal(resumed[name], full[name]), name
+
+
+def test_the_checkpoint_resumes_on_one_process(killed_launch, tmp_path):
+    out, _ = killed_launch
+    shutil.copytree(out / "checkpoints", tmp_path / "checkpoints")
     X, y = fit_data()
     clf = MHRAudioClassifier(**TINY, max_epochs=4, batch_size=8,
-                             checkpoint_dir=out / "checkpoints")
+                             checkpoint_dir=tmp_path / "checkpoints")
     clf.fit(X, y, resume=True)
     assert len(clf.net_.history) == 4
-    assert read_checkpoint(out / "checkpoints")["complete"]
+    assert read_checkpoint(tmp_path / "checkpoints")["complete"]
 
 
 def test_a_single_process_is_no_distributed_fit(monkeypatch):

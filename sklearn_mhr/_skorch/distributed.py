@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import itertools
 import os
 from dataclasses import dataclass
 
@@ -33,6 +34,9 @@ TIMEOUT = datetime.timedelta(minutes=10)
 
 #: history entries that every rank takes from rank 0 at the end of an epoch
 AGREED_SCORES = ("train_loss", "valid_loss", "valid_acc")
+
+# process groups this process has made; every rank makes them in the same order
+_GROUPS_MADE = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -115,13 +119,23 @@ def process_group(device: str):
             raise ValueError(
                 f"WORLD_SIZE={world.size} asks for a distributed fit but {' and '.join(missing)} "
                 "is not set; launch with torchrun, which sets them, or set them yourself")
-        dist.init_process_group("nccl" if device.startswith("cuda") else "gloo",
-                                rank=world.rank, world_size=world.size, timeout=TIMEOUT)
+        _init_group("nccl" if device.startswith("cuda") else "gloo", world)
     try:
         yield world, device
     finally:
         if created:
             dist.destroy_process_group()
+
+
+def _init_group(backend: str, world: World) -> None:
+    """Make the default process group from torchrun's rendezvous store."""
+    store, _, _ = next(dist.rendezvous("env://", world.rank, world.size, timeout=TIMEOUT))
+    # torchrun's store outlives a group: a second fit in the same launch would read the
+    # addresses the first group left there and wait for ranks that are gone, so each
+    # group keeps its keys apart
+    store = dist.PrefixStore(f"sklearn_mhr/group{next(_GROUPS_MADE)}", store)
+    dist.init_process_group(backend, store=store, rank=world.rank, world_size=world.size,
+                            timeout=TIMEOUT)
 
 
 def _collective_device() -> torch.device:
