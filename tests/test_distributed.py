@@ -98,13 +98,14 @@ def test_torchrun_train_gives_a_model_that_loads_clones_and_scores_as_one_rank(t
     settings = dict(n_filters=8, context=2, head_hidden=8, back_end_width=4,
                     kernel_duration=0.004, max_epochs=6)
     params = [a for k, v in settings.items() for a in ("--param", f"{k}={v}")]
-    # 4 clips per rank: the global batch of a one-process fit with batch_size=8
+    # 4 clips per rank: the global batch of a one-process fit with batch_size=8; --lazy: each
+    # rank decodes the files of its shard in every epoch (the other launch trains on arrays)
     result = launch("-m", "sklearn_mhr", "train", "--dataset", "folder", "--root", "clips",
-                    "--sample-rate", "8000", "--out", "model", "--device", "cpu",
+                    "--sample-rate", "8000", "--out", "model", "--device", "cpu", "--lazy",
                     "--param", "batch_size=4", *params, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("Training on 64 clips") == 1  # rank 0 alone prints
-    assert "on 2 processes" in result.stdout
+    assert "read lazily, on 2 processes" in result.stdout
     model = persistence.load(tmp_path / "model")
     assert persistence.read_metadata(tmp_path / "model")["metadata"]["processes"] == 2
     assert len(model.net_.history) == 6
