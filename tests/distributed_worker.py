@@ -5,7 +5,8 @@ runs three fits in one launch (each launch costs seconds of imports):
 
 - one training step; each rank saves the batch it trained on, rank 0 the
   initial weights and the averaged gradients, under OUT/grads;
-- a short fit; rank 0 saves the model to OUT/full;
+- a short fit with a validation fraction; rank 0 saves the model to
+  OUT/full, every rank its history's scores to OUT/scores_RANK.json;
 - the same fit with checkpoints in OUT/checkpoints, which rank 1 leaves
   with exit code 3 at the end of epoch ``EXIT_AT_EPOCH``, as a crashed rank
   would; rank 0 would save the model to OUT/model.
@@ -16,6 +17,7 @@ checkpoint in OUT/resumed and saves its model to OUT/resumed/model.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -75,8 +77,8 @@ class ExitAt(Callback):
 def fitted(checkpoint_dir=None, resume=False, callbacks=None) -> MHRAudioClassifier:
     """The short fit of :func:`fit_data`'s clips."""
     X, y = fit_data()
-    clf = MHRAudioClassifier(**TINY, max_epochs=4, batch_size=8, checkpoint_dir=checkpoint_dir,
-                             callbacks=callbacks)
+    clf = MHRAudioClassifier(**TINY, max_epochs=4, batch_size=8, validation_fraction=0.25,
+                             patience=2, checkpoint_dir=checkpoint_dir, callbacks=callbacks)
     return clf.fit(X, y, resume=resume)
 
 
@@ -95,7 +97,10 @@ def main(out: Path, resume: bool) -> None:
     MHRAudioClassifier(**TINY, max_epochs=1, batch_size=4, dropout=0.0,
                        lr_schedule="constant", spectra_cache_mb=0,
                        callbacks=[("save_step", SaveStep(out / "grads"))]).fit(X, y)
-    save_on_rank_0(fitted(), out / "full")
+    full = fitted()
+    save_on_rank_0(full, out / "full")
+    scores = full.net_.history[:, ("train_loss", "valid_loss", "valid_acc")]
+    (out / f"scores_{os.environ['RANK']}.json").write_text(json.dumps(scores))
     exit_at = int(os.environ["EXIT_AT_EPOCH"])
     save_on_rank_0(fitted(out / "checkpoints", callbacks=[("exit_at", ExitAt(exit_at))]),
                    out / "model")

@@ -6,6 +6,7 @@ or ``-m sklearn_mhr train``) on a port bound at run time.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -120,6 +121,13 @@ def test_torchrun_train_gives_a_model_that_loads_clones_and_scores_as_one_rank(t
         two_ranks, one_rank)
 
 
+def test_the_ranks_take_one_set_of_scores(killed_launch):
+    out, result = killed_launch
+    scores = [json.loads((out / f"scores_{rank}.json").read_text()) for rank in (0, 1)]
+    assert scores[0] == scores[1], result.stdout + result.stderr
+    assert len(scores[0]) >= 2 and all(len(epoch) == 3 for epoch in scores[0])
+
+
 def test_a_killed_rank_stops_the_fit_without_a_model(killed_launch):
     out, result = killed_launch
     assert result.returncode == 1, result.stdout + result.stderr  # torchrun's failed launch
@@ -146,10 +154,10 @@ def test_the_checkpoint_resumes_on_one_process(killed_launch, tmp_path):
     out, _ = killed_launch
     shutil.copytree(out / "checkpoints", tmp_path / "checkpoints")
     X, y = fit_data()
-    clf = MHRAudioClassifier(**TINY, max_epochs=4, batch_size=8,
-                             checkpoint_dir=tmp_path / "checkpoints")
+    clf = MHRAudioClassifier(**TINY, max_epochs=4, batch_size=8, validation_fraction=0.25,
+                             patience=2, checkpoint_dir=tmp_path / "checkpoints")
     clf.fit(X, y, resume=True)
-    assert len(clf.net_.history) == 4
+    assert len(clf.net_.history) > 2
     assert read_checkpoint(tmp_path / "checkpoints")["complete"]
 
 

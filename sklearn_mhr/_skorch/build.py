@@ -201,11 +201,10 @@ def continue_net(est, device: str, valid_set=None, checkpoint=None, world=None) 
 def forget_fit_state(net) -> None:
     """Drop what belongs to one fit once it is over: validation clips, early stopping, checkpoints.
 
-    The score agreement of a distributed fit goes too: it needs the ranks.
-
     The validation clips are the net's ``train_split``; kept, they would
     travel with every pickled model, and a later ``partial_fit`` would
-    validate on them (and write checkpoints of another fit).
+    validate on them (and write checkpoints of another fit). The score
+    agreement of a distributed fit goes too: it needs the fit's ranks.
     """
     def of_the_fit(item) -> bool:  # user callbacks may come without a name
         return isinstance(item, tuple) and item[0] in ("early_stopping", "valid_acc",
