@@ -75,7 +75,9 @@ CAPTIONS = {
 
 
 #: parameters that say how a model ran, not what it is
-RUNTIME_PARAMS = ("callbacks", "checkpoint_dir", "n_threads", "spectra_cache_mb", "verbose")
+# precision is float32 on the CPU, where the gallery is drawn
+RUNTIME_PARAMS = ("callbacks", "checkpoint_dir", "n_threads", "precision", "spectra_cache_mb",
+                  "verbose")
 
 
 def drawn_from(model: Path) -> dict:

@@ -16,6 +16,7 @@ from sklearn_mhr._lengths import sample_lengths
 from sklearn_mhr._numbers import is_int, is_number
 from sklearn_mhr._skorch import LR_SCHEDULES, OPTIMIZERS
 from sklearn_mhr._skorch.build import OWN_CALLBACKS
+from sklearn_mhr._skorch.net import PRECISIONS
 from sklearn_mhr.nn import BACK_ENDS, FRONT_ENDS
 from sklearn_mhr.nn.compression import COMPRESSIONS
 from sklearn_mhr.nn.cosgauss import INITS, WIDTHS
@@ -36,6 +37,7 @@ CHOICES = {
     "back_end": tuple(BACK_ENDS),
     "optimizer": tuple(OPTIMIZERS),
     "lr_schedule": LR_SCHEDULES,
+    "precision": tuple(PRECISIONS),
 }
 
 

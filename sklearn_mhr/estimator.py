@@ -16,6 +16,7 @@ from sklearn_mhr._skorch import (
     ClipDataset,
     base_seed,
     can_continue,
+    check_precision,
     continue_net,
     fitted_attributes,
     forget_fit_state,
@@ -29,6 +30,7 @@ from sklearn_mhr._skorch import (
 )
 from sklearn_mhr._skorch.checkpoint import checkpoints
 from sklearn_mhr._skorch.distill import check_teacher_proba
+from sklearn_mhr._skorch.distributed import agree_on_seed, current_world, process_group
 from sklearn_mhr._skorch.spectra import use_spectra
 
 __all__ = ["MHRAudioClassifier"]
@@ -117,7 +119,9 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     max_epochs : int, default=30
         Training epochs (fewer with early stopping).
     batch_size : int, default=32
-        Clips per batch in training and in inference. Inference batches only
+        Clips per batch in training and in inference; in a distributed fit
+        (docs/distributed.md), clips per process and step, so a step averages
+        the gradients of ``batch_size`` times the processes' clips. Inference batches only
         clips of one length, and on the CPU at most 2**19 samples (short clips
         are batched, long ones go alone); a clip's probabilities in any batch
         agree to float32 rounding.
@@ -204,6 +208,11 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         same classes and architecture.
     device : str, default="auto"
         "cpu", "cuda", "cuda:N", or "auto" (CUDA when available).
+    precision : {"float32", "bfloat16"}, default="float32"
+        Training on a GPU with ``"bfloat16"`` runs forward passes and losses
+        under torch's autocast in bfloat16; weights, gradients, the optimizer,
+        validation and inference stay in float32. The CPU trains in float32
+        only (another value is refused there).
     n_threads : int or None, default=None
         Torch threads during fit and inference (restored after); set it in
         parallel searches so that workers do not oversubscribe the cores.
@@ -280,7 +289,8 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  device_augment=0.0, freq_mixstyle=0.0, residual_norm=None, distill_weight=0.5,
                  distill_temperature=2.0, random_crop=None,
                  validation_fraction=None, patience=5,
-                 spectra_cache_mb=2048, warm_start=False, device="auto", n_threads=None,
+                 spectra_cache_mb=2048, warm_start=False, device="auto", precision="float32",
+                 n_threads=None,
                  n_workers=0, verbose=0, checkpoint_dir=None, callbacks=None, random_state=None):
         self.sample_rate = sample_rate
         self.front_end = front_end
@@ -326,6 +336,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.spectra_cache_mb = spectra_cache_mb
         self.warm_start = warm_start
         self.device = device
+        self.precision = precision
         self.n_threads = n_threads
         self.n_workers = n_workers
         self.verbose = verbose
@@ -384,8 +395,23 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         if teacher_proba is not None:
             teacher = check_teacher_proba(teacher_proba, len(clips), len(classes),
                                           type(self).__name__)
+        device = resolve_device(self.device)
+        check_precision(self.precision, device)
+        with process_group(device) as (world, device):
+            self._fit_clips(clips, y_idx, classes, resume, world, device, teacher)
+        forget_fit_state(self.net_)
+        vars(self).update(fitted_attributes(
+            self, self.net_, self.classes_,
+            clip_samples(clips, self.sample_rate, self.random_crop)))
+        raise_if_interrupted(self.net_)
+        return self
+
+    def _fit_clips(self, clips, y_idx, classes, resume, world, device, teacher) -> None:
+        """The body of ``fit``, on one rank of ``world`` (None: the only process)."""
         continuing = can_continue(self, classes)
         seed = base_seed(self.random_state)
+        if world is not None:
+            seed = agree_on_seed(seed)
         train_idx, valid_set = np.arange(len(clips)), None
         if self.validation_fraction is not None:
             try:
@@ -401,24 +427,24 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         train_set = ClipDataset(clips, y_idx, train_idx, teacher)
         check_lengths(self, clips, train_idx)
         warn_if_long_clips(self, clips, train_idx)
-        device = resolve_device(self.device)
         checkpoint = checkpoints(self, seed, classes, y_idx, resume, clips, teacher)
         with torch_threads(self.n_threads), seeded_rng(seed, device), checkpoint.lock():
             if continuing:
-                continue_net(self, device, valid_set, checkpoint.callback)
+                continue_net(self, device, valid_set, checkpoint.callback, world)
                 restart_learning_rates(self)
             else:
-                start_net(self, classes, device, valid_set, checkpoint.callback)
+                start_net(self, classes, device, valid_set, checkpoint.callback, world)
             epochs = checkpoint.restore(self.net_) if resume else self.max_epochs
             if epochs:
-                self.net_.partial_fit(use_spectra(self, train_set, valid_set), None,
-                                      epochs=epochs)
-        forget_fit_state(self.net_)
-        vars(self).update(fitted_attributes(
-            self, self.net_, self.classes_,
-            clip_samples(clips, self.sample_rate, self.random_crop)))
-        raise_if_interrupted(self.net_)
-        return self
+                verbose = self.verbose if world is None or world.main else 0
+                training_set = use_spectra(self, train_set, valid_set, verbose)
+                if world is not None:  # read by the net while it trains (_skorch/net.py)
+                    self.net_.world_, self.net_.shard_seed_ = world, seed
+                try:
+                    self.net_.partial_fit(training_set, None, epochs=epochs)
+                finally:
+                    vars(self.net_).pop("world_", None)
+                    vars(self.net_).pop("shard_seed_", None)
 
     def partial_fit(self, X, y, classes=None):
         """Train for exactly one more epoch on ``X``.
@@ -448,6 +474,12 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         reproducible. After `fit`, calls continue the fitted network.
         """
         check_params(self)
+        world = current_world()
+        if world is not None:
+            raise ValueError(
+                f"partial_fit trains in one process, but this is rank {world.rank} of a "
+                f"distributed launch of {world.size} (WORLD_SIZE); call fit, which trains one "
+                "model across the ranks, or run without the launcher")
         first = not hasattr(self, "net_")
         clips, _ = self._check_X(X, reset=first)
         y = check_targets(y, len(clips), type(self).__name__)
@@ -455,6 +487,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         epochs_done = 0 if first else len(self.net_.history)
         seed = (base_seed(self.random_state) + epochs_done) % np.iinfo(np.int32).max
         device = resolve_device(self.device)
+        check_precision(self.precision, device)
         with torch_threads(self.n_threads), seeded_rng(seed, device):
             if first:
                 start_net(self, classes, device)

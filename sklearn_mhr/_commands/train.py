@@ -44,8 +44,17 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    """Select the training clips, fit, save; return the exit code."""
+    """Select the training clips, fit, save; return the exit code.
+
+    Under ``torchrun`` every rank runs this and trains one model
+    (docs/distributed.md); rank 0 alone prints and saves.
+    """
     from sklearn_mhr import persistence
+    from sklearn_mhr._skorch.distributed import current_world
+
+    world = current_world()
+    main = world is None or world.main
+    say = print if main else _silent
 
     part = protocols.standard_split(args.dataset, args.root, side="train", test_fold=args.test_fold,
                                      test_groups=args.test_groups, extensions=args.extensions,
@@ -55,25 +64,29 @@ def run(args) -> int:
     estimator = build_estimator(args, sample_rate=part.sample_rate)
     check_window_fits(estimator, part.duration)
     estimator.set_params(checkpoint_dir=args.checkpoint_dir)
-    if not args.verbose:  # a line per epoch with the time left, on a terminal and in a log
+    if not args.verbose and main:  # a line per epoch with the time left, on a terminal and in a log
         estimator.set_params(callbacks=[("epoch_lines", epoch_printer())])
-    out = persistence.check_save_path(args.out)
+    out = persistence.check_save_path(args.out) if main else None
     classes = np.unique(part.target)
     length = "whole files" if part.duration is None else f"{part.duration:g} s"
-    print(f"Training on {len(part.target)} clips in {len(classes)} classes ({part.description}), "
-          f"{part.sample_rate} Hz, {length}{', read lazily' if args.lazy else ''}", flush=True)
+    ranks = "" if world is None else f", on {world.size} processes"
+    say(f"Training on {len(part.target)} clips in {len(classes)} classes ({part.description}), "
+        f"{part.sample_rate} Hz, {length}{', read lazily' if args.lazy else ''}{ranks}",
+        flush=True)
     if args.resume:
         from sklearn_mhr._skorch.checkpoint import read_checkpoint
 
         saved = read_checkpoint(args.checkpoint_dir)
         state = "complete" if saved["complete"] else f"{saved['run_epochs']} epoch(s) done"
-        print(f"Resuming from the checkpoint in '{args.checkpoint_dir}' ({state})", flush=True)
+        say(f"Resuming from the checkpoint in '{args.checkpoint_dir}' ({state})", flush=True)
     teachers = load_teachers(args.teacher, classes, part.sample_rate)
     X = corpus.decode(part, lazy=args.lazy, n_jobs=args.workers)
-    teacher = teacher_probabilities(teachers, X)
+    teacher = teacher_probabilities(teachers, X, say)
     start = time.perf_counter()
     estimator.fit(X, part.target, resume=args.resume, teacher_proba=teacher)
     fit_seconds = time.perf_counter() - start
+    if not main:
+        return 0
     epochs = len(estimator.net_.history)
     metadata = {
         "command": "train",
@@ -89,6 +102,7 @@ def run(args) -> int:
         "teachers": [str(path) for path in args.teacher],
         "epochs": epochs,
         "fit_seconds": round(fit_seconds, 3),
+        "processes": 1 if world is None else world.size,
     }
     persistence.save(estimator, out, metadata=metadata)
     print(f"Trained {epochs} epoch{'' if epochs == 1 else 's'} in {fit_seconds:.1f} s "
@@ -116,12 +130,19 @@ def load_teachers(paths, classes, sample_rate) -> list:
     return teachers
 
 
-def teacher_probabilities(teachers, X):
-    """The mean class probabilities on ``X`` of the ``(path, model)`` pairs; None without any."""
+def teacher_probabilities(teachers, X, say=print):
+    """The mean class probabilities on ``X`` of the ``(path, model)`` pairs; None without any.
+
+    ``say`` prints the progress (``print``, or nothing on the ranks that do not write).
+    """
     if not teachers:
         return None
     probabilities = []
     for path, model in teachers:
-        print(f"Teacher '{path}': class probabilities of the training clips", flush=True)
+        say(f"Teacher '{path}': class probabilities of the training clips", flush=True)
         probabilities.append(model.predict_proba(X))
     return np.mean(probabilities, axis=0)
+
+
+def _silent(*args, **kwargs) -> None:
+    """``print`` on the ranks that do not write."""

@@ -11,6 +11,7 @@ from sklearn_mhr._skorch.build import (
     LR_SCHEDULES,
     base_seed,
     can_continue,
+    check_precision,
     continue_net,
     fitted_attributes,
     forget_fit_state,
@@ -29,6 +30,7 @@ from sklearn_mhr._skorch.clips import (
 )
 from sklearn_mhr._skorch.net import (
     OPTIMIZERS,
+    PRECISIONS,
     CosineSchedule,
     MixupNet,
     TrainingDivergedError,
@@ -37,8 +39,9 @@ from sklearn_mhr._skorch.net import (
 from sklearn_mhr._skorch.threads import torch_threads
 
 __all__ = [
-    "LR_SCHEDULES", "OPTIMIZERS", "ClipDataset", "CosineSchedule", "MixupNet",
-    "TrainingDivergedError", "apply_in_batches", "base_seed", "can_continue", "collate_cropped",
+    "LR_SCHEDULES", "OPTIMIZERS", "PRECISIONS", "ClipDataset", "CosineSchedule", "MixupNet",
+    "TrainingDivergedError", "apply_in_batches", "base_seed", "can_continue", "check_precision",
+    "collate_cropped",
     "collate_tiled", "continue_net", "fitted_attributes", "forget_fit_state",
     "inference_batches", "module_params", "raise_if_interrupted", "resolve_device",
     "restart_learning_rates", "seeded_rng", "start_net", "torch_threads",

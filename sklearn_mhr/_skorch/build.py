@@ -20,17 +20,18 @@ from sklearn_mhr._lengths import sample_lengths
 from sklearn_mhr._skorch.checkpoint import ResumableEarlyStopping
 from sklearn_mhr._skorch.clips import collate_cropped, collate_tiled
 from sklearn_mhr._skorch.distill import DistillationLoss
-from sklearn_mhr._skorch.net import OPTIMIZERS, CosineSchedule, MixupNet
+from sklearn_mhr._skorch.distributed import ScoreAgreement
+from sklearn_mhr._skorch.net import OPTIMIZERS, PRECISIONS, CosineSchedule, MixupNet
 from sklearn_mhr.nn import MHRNet
 
-__all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "continue_net", "fitted_attributes",
-           "forget_fit_state", "module_params", "resolve_device", "restart_learning_rates",
-           "seeded_rng", "start_net"]
+__all__ = ["LR_SCHEDULES", "base_seed", "can_continue", "check_precision", "continue_net",
+           "fitted_attributes", "forget_fit_state", "module_params", "resolve_device",
+           "restart_learning_rates", "seeded_rng", "start_net"]
 
 #: values of the estimator's ``lr_schedule``
 LR_SCHEDULES = ("constant", "cosine", "warm_restarts")
 #: names of the callbacks the estimator adds itself
-OWN_CALLBACKS = ("valid_acc", "early_stopping", "lr_schedule")
+OWN_CALLBACKS = ("valid_acc", "agreement", "early_stopping", "lr_schedule")
 
 # MHRNet's arguments that are the estimator's parameters of the same name
 _SHARED = [name for name, p in inspect.signature(MHRNet).parameters.items()
@@ -59,6 +60,15 @@ def resolve_device(device: str) -> str:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} but CUDA is not available; use 'cpu' or 'auto'")
     return device
+
+
+def check_precision(precision: str, device: str) -> None:
+    """Refuse a reduced ``precision`` on the CPU, where autocast would slow training down."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
+    if precision != "float32" and not device.startswith("cuda"):
+        raise ValueError(f"precision={precision!r} is for GPUs, but the device is {device!r}; "
+                         "use precision='float32' on the CPU")
 
 
 def module_params(est, n_classes: int) -> dict:
@@ -100,12 +110,16 @@ def valid_accuracy(net, X, y) -> float:
     return float(np.mean(net.predict(X).argmax(axis=1) == y))
 
 
-def _build_net(est, n_classes: int, device: str, valid_set, checkpoint=None) -> MixupNet:
+def _build_net(est, n_classes: int, device: str, valid_set, checkpoint=None,
+               world=None) -> MixupNet:
     callbacks, train_split = [], None
     if valid_set is not None:
         train_split = predefined_split(valid_set)
         callbacks.append(("valid_acc", EpochScoring(valid_accuracy, name="valid_acc",
                                                     lower_is_better=False)))
+    if world is not None:  # after the scores it makes agree, before the decisions on them
+        callbacks.append(("agreement", ScoreAgreement()))
+    if valid_set is not None:
         # after valid_acc, so that the epoch that stops training has its score
         callbacks.append(("early_stopping",
                           ResumableEarlyStopping(patience=est.patience, load_best=True)))
@@ -127,18 +141,18 @@ def _build_net(est, n_classes: int, device: str, valid_set, checkpoint=None) -> 
     return MixupNet(
         MHRNet, criterion=DistillationLoss, criterion__weight=est.distill_weight,
         criterion__temperature=est.distill_temperature, optimizer=OPTIMIZERS[est.optimizer],
-        lr=est.lr, mixup_alpha=est.mixup_alpha, **optimizer_args,
+        lr=est.lr, mixup_alpha=est.mixup_alpha, precision=est.precision, **optimizer_args,
         max_epochs=est.max_epochs, batch_size=est.batch_size,
         iterator_train__shuffle=True, iterator_train__collate_fn=collate,
         iterator_valid__collate_fn=collate_tiled,
         **{f"iterator_train__{k}": v for k, v in workers.items()},
         train_split=train_split, callbacks=callbacks or None, device=device,
-        verbose=est.verbose,
+        verbose=est.verbose if world is None or world.main else 0,
         **{f"module__{k}": v for k, v in module_params(est, n_classes).items()},
     )
 
 
-def start_net(est, classes, device: str, valid_set=None, checkpoint=None) -> None:
+def start_net(est, classes, device: str, valid_set=None, checkpoint=None, world=None) -> None:
     """Give ``est`` its lengths, ``classes_`` and an initialised, untrained ``net_``.
 
     Parameters
@@ -153,22 +167,27 @@ def start_net(est, classes, device: str, valid_set=None, checkpoint=None) -> Non
         Clips that stop training early (``est.patience``) and keep the best weights.
     checkpoint : TrainingCheckpoint, optional
         Writes a checkpoint after every epoch.
+    world : World, optional
+        This process's place in a distributed fit
+        (:func:`~sklearn_mhr._skorch.distributed.current_world`): the ranks
+        then agree on every epoch's scores, and only rank 0 prints.
     """
-    net = _build_net(est, len(classes), device, valid_set, checkpoint)
+    net = _build_net(est, len(classes), device, valid_set, checkpoint, world)
     net.initialize()
     vars(est).update(fitted_attributes(est, net, classes))
 
 
-def continue_net(est, device: str, valid_set=None, checkpoint=None) -> None:
+def continue_net(est, device: str, valid_set=None, checkpoint=None, world=None) -> None:
     """Give ``est.net_`` the current training parameters; keep weights, optimizer state, history.
 
     A warm-started ``fit`` goes on from where the last one stopped, but with
     this call's epochs, batch size, augmentation, validation clips, patience,
     workers and weight decay, which a net built by the last call would
-    silently keep (the distillation weights among them).
+    silently keep (the distillation weights among them). ``world`` as in :func:`start_net`.
     """
     net = est.net_
-    fresh = _build_net(est, len(est.classes_), device, valid_set, checkpoint)  # not initialised
+    fresh = _build_net(est, len(est.classes_), device, valid_set, checkpoint,
+                       world)  # not initialised
     settings = {name: value for name, value in fresh.get_params().items()
                 if not name.startswith(("module", "optimizer", "criterion", "device",
                                         "callbacks"))}
@@ -189,11 +208,12 @@ def forget_fit_state(net) -> None:
 
     The validation clips are the net's ``train_split``; kept, they would
     travel with every pickled model, and a later ``partial_fit`` would
-    validate on them (and write checkpoints of another fit).
+    validate on them (and write checkpoints of another fit). The score
+    agreement of a distributed fit goes too: it needs the fit's ranks.
     """
     def of_the_fit(item) -> bool:  # user callbacks may come without a name
         return isinstance(item, tuple) and item[0] in ("early_stopping", "valid_acc",
-                                                       "checkpoint")
+                                                       "agreement", "checkpoint")
 
     if net.train_split is not None or any(map(of_the_fit, net.callbacks or [])):
         net.train_split = None

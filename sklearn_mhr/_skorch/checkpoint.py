@@ -9,7 +9,9 @@ clips: their audio, or for clips read from files the files' paths, sizes,
 modification times, durations, offsets and sample rate) that a resumed fit
 must match. It is written through a temporary file with an unpredictable
 name and read with ``torch.load(weights_only=True)``: tensors and plain
-containers only, never through a link.
+containers only, never through a link. In a distributed fit rank 0 writes
+it and every rank reads it to resume (on any number of ranks), so the
+folder must be one that all ranks see.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from skorch.history import History
 
 from sklearn_mhr._lock import folder_lock
 from sklearn_mhr._safe_folder import read_regular, write_file
+from sklearn_mhr._skorch.distributed import barrier, current_world
 from sklearn_mhr._torch_files import load_tensors
 
 __all__ = ["CHECKPOINT_FILE", "FitCheckpoints", "ResumableEarlyStopping", "TrainingCheckpoint",
@@ -155,6 +158,12 @@ class TrainingCheckpoint(Callback):
             self._write(net, complete=True)
 
     def _write(self, net, *, complete: bool) -> None:
+        world = current_world()
+        if world is None or world.main:
+            self._write_file(net, complete=complete)
+        barrier()  # no rank trains on before the epoch's checkpoint is written
+
+    def _write_file(self, net, *, complete: bool) -> None:
         folder = Path(self.folder)
         folder.mkdir(parents=True, exist_ok=True)
         states = {name: cb.checkpoint_state() for name, cb in net.callbacks_
@@ -291,8 +300,12 @@ class FitCheckpoints:
         self.callback = TrainingCheckpoint(str(self.folder), fit_fingerprint)
 
     def lock(self):
-        """Hold the folder's lock while training: one fit writes to a folder at a time."""
-        if self.folder is None:
+        """Hold the folder's lock while training: one fit writes to a folder at a time.
+
+        In a distributed fit, rank 0 (the writer) holds it.
+        """
+        world = current_world()
+        if self.folder is None or (world is not None and not world.main):
             return contextlib.nullcontext()
         self.folder.mkdir(parents=True, exist_ok=True)
         lock = self.folder / LOCK_FILE

@@ -108,13 +108,17 @@ def precompute_spectra(module, dataset, budget_bytes: int, batch_size: int):
     return SpectraDataset(torch.cat(parts), dataset.targets[positions], teacher)
 
 
-def use_spectra(est, train_set, valid_set):
+def use_spectra(est, train_set, valid_set, verbose=None):
     """The set to train ``est.net_`` on: spectra computed once if allowed, else ``train_set``.
 
     The validation clips get spectra too, under the same budget
     (``est.spectra_cache_mb``), and become the net's validation split. With
-    ``est.verbose``, one line says what was done and why.
+    ``verbose`` (default: ``est.verbose``), one line says what was done and
+    why. In a distributed fit every rank computes the spectra of all the
+    clips (it holds their waveforms already): each epoch's shard is drawn
+    from all of them, and ``spectra_cache_mb`` is a budget per process.
     """
+    verbose = est.verbose if verbose is None else verbose
     module = est.net_.module_
     reason = why_not_precomputed(est, module, train_set.clips)
     if reason is None:
@@ -133,11 +137,11 @@ def use_spectra(est, train_set, valid_set):
         else:
             if valid_set is not None:
                 est.net_.train_split = predefined_split(done[1])
-            if est.verbose:
+            if verbose:
                 size = sum(d.spectra.numel() for d in done) * 4 / _MIB
                 print(f"Frame spectra of {sum(map(len, done))} clips computed once "
                       f"({size:.0f} MiB, {time.perf_counter() - started:.1f} s)", flush=True)
             return done[0]
-    if est.verbose:
+    if verbose:
         print(f"Frame spectra computed in every epoch: {reason}", flush=True)
     return train_set

@@ -35,9 +35,12 @@ class _ContextMLP(torch.autograd.Function):
         context = taps // 2
         padded = F.pad(band.reshape(batch * n_rows, n_frames), (context, context))
         out = band.new_empty(batch * n_rows, n_frames)
-        for r in range(0, batch * n_rows, rows_per_chunk):
-            hidden = torch.addmm(b1, _windows(padded[r:r + rows_per_chunk], taps), w1.T).sigmoid_()
-            out[r:r + rows_per_chunk] = torch.addmv(b2, hidden, w2).view(-1, n_frames)
+        # in the weights' dtype under autocast too, as the backward (never autocast) recomputes it
+        with torch.autocast(band.device.type, enabled=False):
+            for r in range(0, batch * n_rows, rows_per_chunk):
+                hidden = torch.addmm(b1, _windows(padded[r:r + rows_per_chunk], taps),
+                                     w1.T).sigmoid_()
+                out[r:r + rows_per_chunk] = torch.addmv(b2, hidden, w2).view(-1, n_frames)
         ctx.save_for_backward(band, w1, b1, w2)
         ctx.rows_per_chunk = rows_per_chunk
         return out.view(batch, n_rows, n_frames)
@@ -96,4 +99,5 @@ def context_mlp(band: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor, w2: torc
     if w1.shape[1] % 2 != 1:
         raise ValueError(f"the context window must have an odd number of taps, got {w1.shape[1]}")
     rows_per_chunk = max(1, chunk_bins // max(1, band.shape[-1]))
-    return _ContextMLP.apply(band, w1, b1, w2, b2, rows_per_chunk)
+    # in the weights' dtype: under autocast the band may come in a lower one
+    return _ContextMLP.apply(band.to(w1.dtype), w1, b1, w2, b2, rows_per_chunk)
