@@ -134,6 +134,23 @@ def test_resume_refuses_another_fit(task, tmp_path):
                                                                   resume=True)
 
 
+def test_a_checkpoint_older_than_a_parameter_resumes_at_its_default(task, tmp_path):
+    """A checkpoint written before a parameter existed matches a fit that leaves it at default."""
+    with pytest.raises(KeyboardInterrupt):
+        MHRAudioClassifier(**PARAMS, checkpoint_dir=tmp_path,
+                           callbacks=[StopAfter(2)]).fit(*task)
+    path = tmp_path / CHECKPOINT_FILE
+    state = torch.load(path, weights_only=True)
+    for name in ("distill_weight", "residual_norm"):  # as a checkpoint written before them
+        del state["fingerprint"]["params"][name]
+    torch.save(state, path)
+    with pytest.raises(ValueError, match=r"distill_weight=None in the checkpoint, 0.9 now"):
+        MHRAudioClassifier(**PARAMS, distill_weight=0.9, checkpoint_dir=tmp_path).fit(
+            *task, resume=True)
+    resumed = MHRAudioClassifier(**PARAMS, checkpoint_dir=tmp_path).fit(*task, resume=True)
+    assert len(resumed.net_.history) == PARAMS["max_epochs"]
+
+
 def test_checkpoint_folder_refusals(task, tmp_path):
     with pytest.raises(ValueError, match="resume=True needs checkpoint_dir"):
         MHRAudioClassifier(**PARAMS).fit(*task, resume=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import io
 import json
 import os
@@ -221,6 +222,18 @@ def _data_differences(saved, current) -> list[str]:
             if saved[key] != current[key]]
 
 
+def _newer_at_default(name: str, params: dict) -> bool:
+    """Whether parameter ``name``, which an older checkpoint lacks, has its default in ``params``.
+
+    A parameter added since the checkpoint was written, left at its default,
+    trains as that checkpoint's fit did.
+    """
+    from sklearn_mhr.estimator import MHRAudioClassifier
+
+    param = inspect.signature(MHRAudioClassifier).parameters.get(name)
+    return param is not None and name in params and _plain(param.default) == params[name]
+
+
 def _differences(saved: dict, current: dict) -> list[str]:
     out = []
     for key in sorted(set(saved) | set(current)):
@@ -230,7 +243,9 @@ def _differences(saved: dict, current: dict) -> list[str]:
             out += [f"{name}={saved['params'].get(name)!r} in the checkpoint, "
                     f"{current['params'].get(name)!r} now"
                     for name in sorted(set(saved["params"]) | set(current["params"]))
-                    if saved["params"].get(name) != current["params"].get(name)]
+                    if saved["params"].get(name) != current["params"].get(name)
+                    and not (name not in saved["params"]
+                             and _newer_at_default(name, current["params"]))]
         elif saved.get(key) != current.get(key):
             what = {"seed": "random_state", "targets_sha256": "the labels",
                     "teacher_sha256": "the teacher's probabilities",
