@@ -149,7 +149,8 @@ def main(argv=None) -> int:
     rows = paired_table({(s, None): alone[s] for s in alone},
                         {(s, None): student[s] for s in student}, unseen)
     shown = command("benchmarks.distill", argv if argv is not None else sys.argv[1:])
-    lines = [HEADING, "", f"Command: `{shown}`",
+    heading = args.docs_heading or HEADING
+    lines = [heading, "", f"Command: `{shown}`",
              "", f"Teacher: the mean probabilities of the {args.seeds} fits alone; its test "
              f"accuracy {ensemble['accuracy']:.3f}"
              + ("" if "per_device" not in ensemble else " (" + ", ".join(
@@ -161,8 +162,7 @@ def main(argv=None) -> int:
         lines.append(f"| {row['score']} | {row['base']:.3f} | {row['other']:.3f} | "
                      f"{row['diff']:+.3f} ± {row['diff_std']:.3f} | "
                      f"{row['better']} / {row['worse']} |")
-    publish("\n".join(lines) + "\n", args.docs_heading or HEADING,
-            write=args.docs_heading is not None)
+    publish("\n".join(lines) + "\n", heading, write=args.docs_heading is not None)
     return 0
 
 
