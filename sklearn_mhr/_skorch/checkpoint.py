@@ -222,19 +222,14 @@ def _data_differences(saved, current) -> list[str]:
             if saved[key] != current[key]]
 
 
-def _newer_at_default(name: str, params: dict) -> bool:
-    """Whether parameter ``name``, which an older checkpoint lacks, has its default in ``params``.
+def _differences(saved: dict, current: dict, defaults: dict | None = None) -> list[str]:
+    """What differs between two fingerprints, in words.
 
-    A parameter added since the checkpoint was written, left at its default,
-    trains as that checkpoint's fit did.
+    A parameter that the saved fingerprint lacks (one added since it was
+    written) and that ``current`` leaves at its value in ``defaults`` is no
+    difference: the fit trains as the checkpoint's did.
     """
-    from sklearn_mhr.estimator import MHRAudioClassifier
-
-    param = inspect.signature(MHRAudioClassifier).parameters.get(name)
-    return param is not None and name in params and _plain(param.default) == params[name]
-
-
-def _differences(saved: dict, current: dict) -> list[str]:
+    defaults = {} if defaults is None else _plain(defaults)
     out = []
     for key in sorted(set(saved) | set(current)):
         if key == "data":
@@ -244,8 +239,8 @@ def _differences(saved: dict, current: dict) -> list[str]:
                     f"{current['params'].get(name)!r} now"
                     for name in sorted(set(saved["params"]) | set(current["params"]))
                     if saved["params"].get(name) != current["params"].get(name)
-                    and not (name not in saved["params"]
-                             and _newer_at_default(name, current["params"]))]
+                    and not (name not in saved["params"] and name in defaults
+                             and defaults[name] == current["params"].get(name))]
         elif saved.get(key) != current.get(key):
             what = {"seed": "random_state", "targets_sha256": "the labels",
                     "teacher_sha256": "the teacher's probabilities",
@@ -254,13 +249,14 @@ def _differences(saved: dict, current: dict) -> list[str]:
     return out
 
 
-def resume_net(net, checkpoint: dict, fit_fingerprint: dict, folder) -> int:
+def resume_net(net, checkpoint: dict, fit_fingerprint: dict, folder, defaults=None) -> int:
     """Put an initialised net in the state ``checkpoint`` holds; return the epochs still to run.
 
     Raises ValueError, listing the differences, if the checkpoint belongs to
-    a fit with other parameters, seed, labels or clips.
+    a fit with other parameters, seed, labels or clips. ``defaults`` maps the
+    estimator's parameters to their default values (see `_differences`).
     """
-    differences = _differences(checkpoint["fingerprint"], fit_fingerprint)
+    differences = _differences(checkpoint["fingerprint"], fit_fingerprint, defaults)
     if differences:
         raise ValueError(
             f"the checkpoint in '{folder}' is of another fit ({'; '.join(differences[:8])}); "
@@ -294,11 +290,15 @@ class FitCheckpoints:
     resume : bool
         Go on from the checkpoint in ``folder``. Without it, a folder that
         holds a checkpoint is refused, so that no earlier run is overwritten.
+    defaults : dict, optional
+        The estimator's parameters' default values: one that a checkpoint
+        predates, left at its default, is no difference on resume.
     """
 
-    def __init__(self, folder, fit_fingerprint, resume: bool):
+    def __init__(self, folder, fit_fingerprint, resume: bool, defaults=None):
         self.folder = None if folder is None else Path(folder)
         self.fingerprint = fit_fingerprint
+        self.defaults = defaults
         self.callback = None
         self.saved = None
         if self.folder is None:
@@ -329,7 +329,7 @@ class FitCheckpoints:
 
     def restore(self, net) -> int:
         """Resume ``net`` from the checkpoint; return the epochs still to run."""
-        return resume_net(net, self.saved, self.fingerprint, self.folder)
+        return resume_net(net, self.saved, self.fingerprint, self.folder, self.defaults)
 
 
 def checkpoints(est, seed: int, classes, y_idx, resume: bool, clips=None,
@@ -338,5 +338,6 @@ def checkpoints(est, seed: int, classes, y_idx, resume: bool, clips=None,
     ``checkpoint_dir`` is None)."""
     if est.checkpoint_dir is None:
         return FitCheckpoints(None, None, False)
+    defaults = {name: p.default for name, p in inspect.signature(type(est)).parameters.items()}
     return FitCheckpoints(est.checkpoint_dir,
-                          fingerprint(est, seed, classes, y_idx, clips, teacher), resume)
+                          fingerprint(est, seed, classes, y_idx, clips, teacher), resume, defaults)
