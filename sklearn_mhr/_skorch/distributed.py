@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import itertools
 import os
 from dataclasses import dataclass
@@ -120,10 +121,18 @@ def process_group(device: str):
                 f"WORLD_SIZE={world.size} asks for a distributed fit but {' and '.join(missing)} "
                 "is not set; launch with torchrun, which sets them, or set them yourself")
         _init_group("nccl" if device.startswith("cuda") else "gloo", world)
+    finished = False
     try:
         yield world, device
+        finished = True
     finally:
         if created:
+            # what still holds the group (a DDP reducer in a reference cycle) goes before the
+            # group does, and after a fit every rank leaves together: gloo aborts the process
+            # that tears its group down while a peer's connections still close
+            gc.collect()
+            if finished:
+                dist.barrier()
             dist.destroy_process_group()
 
 
