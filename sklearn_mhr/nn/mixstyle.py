@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from sklearn_mhr.nn.ops import band_moments
+
 __all__ = ["FreqMixStyle"]
 
 
@@ -45,8 +47,7 @@ class FreqMixStyle(nn.Module):
         if torch.rand(()) >= self.p:
             return x
         batch = x.shape[0]
-        mean = x.mean(dim=-1, keepdim=True).detach()
-        std = (x.var(dim=-1, keepdim=True, correction=0) + self.eps).sqrt().detach()
+        mean, std = (moment.detach() for moment in band_moments(x, self.eps))
         normed = (x - mean) / std
         concentration = torch.tensor(self.alpha, device=x.device)
         lam = torch.distributions.Beta(concentration, concentration).sample((batch, 1, 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["minmax_scale", "standardize", "deltas"]
+__all__ = ["band_moments", "minmax_scale", "standardize", "deltas"]
 
 
 def minmax_scale(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
@@ -13,6 +13,15 @@ def minmax_scale(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     lo = x.amin(dim=(1, 2), keepdim=True)
     hi = x.amax(dim=(1, 2), keepdim=True)
     return (x - lo) / (hi - lo + eps)
+
+
+def band_moments(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and standard deviation over frames of each filter of a (batch, n_filters, n_frames) map.
+
+    Both of shape (batch, n_filters, 1); the deviation is ``sqrt(var + eps)``.
+    """
+    mean = x.mean(dim=-1, keepdim=True)
+    return mean, (x.var(dim=-1, keepdim=True, correction=0) + eps).sqrt()
 
 
 def standardize(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from sklearn_mhr.nn.ops import band_moments
+
 __all__ = ["ResidualNorm"]
 
 
@@ -39,9 +41,8 @@ class ResidualNorm(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.lam is None:
             return x
-        mean = x.mean(dim=-1, keepdim=True)
-        var = x.var(dim=-1, keepdim=True, correction=0)
-        return self.lam * x + (x - mean) / torch.sqrt(var + self.eps)
+        mean, std = band_moments(x, self.eps)
+        return self.lam * x + (x - mean) / std
 
     def extra_repr(self) -> str:
         return f"lam={self.lam}"
