@@ -29,3 +29,17 @@ def write_table(path: Path, header: list[str], rows: list[list], *, delimiter: s
         writer = csv.writer(f, delimiter=delimiter, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def write_dcase_tables(root: Path, meta: list[list], sides: dict[str, list[list]]) -> None:
+    """The tables of a DCASE2020 Task 1A layout under `root`.
+
+    `meta` rows ``[filename, scene_label, identifier, source_label]`` go to
+    ``meta.csv``; `sides` maps ``"train"`` and ``"evaluate"`` to rows
+    ``[filename, scene_label]`` for ``evaluation_setup/fold1_<side>.csv``.
+    """
+    write_table(root / "meta.csv", ["filename", "scene_label", "identifier", "source_label"],
+                meta, delimiter="\t")
+    for side, rows in sides.items():
+        write_table(root / "evaluation_setup" / f"fold1_{side}.csv",
+                    ["filename", "scene_label"], rows, delimiter="\t")

@@ -158,12 +158,5 @@ def build_notes(
                     sound.write(tmp / name, y, NOTES_RATE)
                     meta.append([name, family, source, device])
                     listing.append([name, family])
-    folders.write_table(tmp / "meta.csv",
-                        ["filename", "scene_label", "identifier", "source_label"], meta,
-                        delimiter="\t")
-    setup = tmp / "evaluation_setup"
-    folders.write_table(setup / "fold1_train.csv", ["filename", "scene_label"], train,
-                        delimiter="\t")
-    folders.write_table(setup / "fold1_evaluate.csv", ["filename", "scene_label"], evaluate,
-                        delimiter="\t")
+    folders.write_dcase_tables(tmp, meta, {"train": train, "evaluate": evaluate})
     return folders.commit(tmp, out)

@@ -337,12 +337,7 @@ def build_scenes(
                     meta.append([name, scene, location, device])
                     lists[side].append([name, scene])
                     clips[name] = {"background": background, "events": picked}
-    folders.write_table(tmp / "meta.csv",
-                        ["filename", "scene_label", "identifier", "source_label"], meta,
-                        delimiter="\t")
-    for side, rows in lists.items():
-        folders.write_table(tmp / "evaluation_setup" / f"fold1_{side}.csv",
-                            ["filename", "scene_label"], rows, delimiter="\t")
+    folders.write_dcase_tables(tmp, meta, lists)
     manifest = out.with_name(out.name + "_sources.json")
     manifest.write_text(json.dumps({"split": split, "clips": clips}, indent=1) + "\n")
     return folders.commit(tmp, out)
