@@ -28,46 +28,49 @@ import numpy as np
 
 from benchmarks._report import command, publish
 from benchmarks._settings import setting
+from benchmarks.compare import data
+from benchmarks.compare.data import Split
+from benchmarks.compare.fit import per_device
 from benchmarks.paired import paired_table
 
 HEADING = "## Distillation from an ensemble over seeds"
 
 
-def load_split(args):
-    """Training and test clips (decoded) with the test clips' devices, or None for them."""
-    from sklearn_mhr.datasets.protocols import standard_split
+def load_split(args) -> Split:
+    """The corpus' training and test clips, decoded, as ``benchmarks.compare`` reads them.
 
-    kw = dict(sample_rate=args.sample_rate, duration=args.duration)
-    train = standard_split(args.dataset, args.root, side="train", **kw)
-    test = standard_split(args.dataset, args.root, side="test", **kw)
-    return (train.data.decode(), np.asarray(train.target), test.data.decode(),
-            np.asarray(test.target), test.device)
+    A folder corpus without held-out groups is split 70/30 with seed 0, the same
+    split for every teacher and student.
+    """
+    return data.load_split({"dataset": args.dataset, "root": args.root,
+                            "sample_rate": args.sample_rate, "duration": args.duration,
+                            "seed": 0, "cache": None, "split": None, "test_groups": None})
 
 
-def score(clf, X_test, y_test, device, proba=None) -> dict:
-    """Accuracy overall and per device of ``clf`` (or of the given test ``proba``)."""
-    proba = clf.predict_proba(X_test) if proba is None else proba
-    pred = clf.classes_[proba.argmax(axis=1)]
+def score(classes, proba, y_test, device) -> dict:
+    """Accuracy overall and per device of the test probabilities ``proba``."""
+    pred = classes[proba.argmax(axis=1)]
     out = {"accuracy": float(np.mean(pred == y_test))}
     if device is not None:
-        out["per_device"] = {str(d): float(np.mean(pred[device == d] == y_test[device == d]))
-                             for d in sorted(set(device.tolist()))}
+        out["per_device"] = per_device(y_test, pred, device)
     return out
 
 
-def fit_scored(params, seed, data, teacher=None) -> tuple[dict, object]:
-    """Fit one estimator; its run record (benchmarks.compare's fields) and the fitted estimator."""
+def fit_scored(params, seed, split, teacher=None) -> tuple[dict, object, np.ndarray]:
+    """Fit one estimator: its run record (benchmarks.compare's fields), itself, its test
+    probabilities."""
     from sklearn_mhr import MHRAudioClassifier
 
-    X_train, y_train, X_test, y_test, device = data
     clf = MHRAudioClassifier(**params, random_state=seed)
     started = time.perf_counter()
-    clf.fit(X_train, y_train, teacher_proba=teacher)
+    clf.fit(split.X_train, split.y_train, teacher_proba=teacher)
+    fit_seconds = time.perf_counter() - started
+    test_proba = clf.predict_proba(split.X_test)
     run = {"variant": "student" if teacher is not None else "alone", "seed": seed,
            "split": None, "params": {**params, "random_state": seed},
-           "fit_seconds": time.perf_counter() - started,
-           **score(clf, X_test, y_test, device)}
-    return run, clf
+           "fit_seconds": fit_seconds,
+           **score(clf.classes_, test_proba, split.y_test, split.device)}
+    return run, clf, test_proba
 
 
 def _runs(path: Path) -> list[dict]:
@@ -107,9 +110,9 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     params = {"sample_rate": args.sample_rate, **dict(args.set)}
     student_params = {**params, **dict(args.student_set)}
-    data = load_split(args)
-    print(f"{len(data[1])} training clips, {len(data[3])} test clips, {args.seeds} seeds",
-          flush=True)
+    split = load_split(args)
+    print(f"{len(split.y_train)} training clips, {len(split.y_test)} test clips, "
+          f"{args.seeds} seeds", flush=True)
 
     alone_path, student_path = args.out / "alone.json", args.out / "student.json"
     alone = {r["seed"]: r for r in _runs(alone_path)}
@@ -117,8 +120,8 @@ def main(argv=None) -> int:
         proba_file = args.out / f"teacher_seed{seed}.npz"
         if seed in alone and proba_file.exists():
             continue
-        run, clf = fit_scored(params, seed, data)
-        np.savez(proba_file, train=clf.predict_proba(data[0]), test=clf.predict_proba(data[2]),
+        run, clf, test_proba = fit_scored(params, seed, split)
+        np.savez(proba_file, train=clf.predict_proba(split.X_train), test=test_proba,
                  classes=clf.classes_)
         alone[seed] = run
         _save(alone_path, [alone[s] for s in sorted(alone)])
@@ -128,18 +131,14 @@ def main(argv=None) -> int:
     saved = [np.load(args.out / f"teacher_seed{s}.npz") for s in range(args.seeds)]
     teacher_train = np.mean([z["train"] for z in saved], axis=0)
     teacher_test = np.mean([z["test"] for z in saved], axis=0)
-
-    class _Classes:  # the ensemble, for score(): its classes and given probabilities
-        classes_ = saved[0]["classes"]
-
-    ensemble = score(_Classes, data[2], data[3], data[4], proba=teacher_test)
+    ensemble = score(saved[0]["classes"], teacher_test, split.y_test, split.device)
     print(f"teacher (ensemble of {args.seeds}): accuracy {ensemble['accuracy']:.3f}", flush=True)
 
     student = {r["seed"]: r for r in _runs(student_path)}
     for seed in range(args.seeds):
         if seed in student:
             continue
-        run, _ = fit_scored(student_params, seed, data, teacher=teacher_train)
+        run, _, _ = fit_scored(student_params, seed, split, teacher=teacher_train)
         student[seed] = run
         _save(student_path, [student[s] for s in sorted(student)])
         print(f"student, seed {seed}: accuracy {run['accuracy']:.3f} "

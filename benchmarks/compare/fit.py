@@ -51,7 +51,13 @@ def run_one(spec: dict) -> dict:
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     if split.device is not None:
-        device = split.device
-        result["per_device"] = {str(d): float(np.mean(y_pred[device == d] == y_te[device == d]))
-                                for d in sorted(set(device.tolist()))}
+        result["per_device"] = per_device(y_te, y_pred, split.device)
     return result
+
+
+def per_device(y_true, y_pred, device) -> dict[str, float]:
+    """Accuracy per recording device, by the device's name (``analysis.group_scores``)."""
+    from sklearn_mhr.analysis import group_scores
+
+    scores = group_scores(y_true, y_pred, device)
+    return {str(name): float(acc) for name, acc in zip(scores.groups, scores.accuracy, strict=True)}
