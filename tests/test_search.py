@@ -280,6 +280,29 @@ def test_a_cv_that_cannot_split_the_clips_fails_before_any_trial(tones, caplog):
     assert optuna.get_all_study_names(storage) == []  # no study, no failed trial
 
 
+def test_a_retried_trial_is_not_failed_for_the_records_it_inherited(tmp_path):
+    """A retry of a dead worker's trial, just taken by a live worker that has not yet recorded
+    itself, carries the dead worker's host and pid (Optuna's retry copies user attributes)."""
+    import socket
+    import subprocess
+    import sys
+
+    from sklearn_mhr.search import make_storage
+    from sklearn_mhr.search._storage import fail_dead_local_trials
+
+    storage = make_storage(tmp_path / "study.journal")
+    study = optuna.create_study(storage=storage, study_name="retried")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    killed, retried = study.ask(), study.ask()
+    for trial in (killed, retried):
+        trial.set_user_attr("pid", int(dead))
+        trial.set_user_attr("host", socket.gethostname())
+        trial.set_user_attr("worker_of_trial", killed.number)
+    assert fail_dead_local_trials(storage, "retried") == [killed.number]
+    assert study.trials[retried.number].state == optuna.trial.TrialState.RUNNING
+
+
 @pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used")
 def test_a_restart_soon_after_a_killed_worker_runs_the_whole_total(tones, tmp_path):
     """SQLite: the heartbeat would fail the dead worker's trial only after its grace period; a
@@ -303,6 +326,7 @@ def test_a_restart_soon_after_a_killed_worker_runs_the_whole_total(tones, tmp_pa
     running = study.ask()  # the killed worker's trial, as its objective recorded it
     running.set_user_attr("pid", int(dead))
     running.set_user_attr("host", socket.gethostname())
+    running.set_user_attr("worker_of_trial", running.number)
     result = tune(MHRAudioClassifier(**{**TINY, "max_epochs": 1}), X, y,
                   param_space=sane_lr_space, n_trials=4, cv=2, refit=False, storage=url,
                   study_name="restarted")

@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 
 from sklearn_mhr._skorch import TrainingDivergedError
+from sklearn_mhr.search._storage import WORKER_OF_TRIAL
 
 __all__ = ["STEPS_PER_FOLD", "CVObjective"]
 
@@ -80,6 +81,9 @@ class CVObjective:
         """Train and score every fold; return the mean of the last epoch's fold scores."""
         trial.set_user_attr("pid", os.getpid())
         trial.set_user_attr("host", socket.gethostname())
+        # last: a retried trial inherits its failed trial's records, which this one marks
+        # as its own only now (search/_storage.py, fail_dead_local_trials)
+        trial.set_user_attr(WORKER_OF_TRIAL, trial.number)
         params = self.parameters(trial)
         trial.set_user_attr("estimator_params", params)
         trial.set_user_attr("n_threads", self.n_threads)

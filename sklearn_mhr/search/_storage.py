@@ -12,7 +12,10 @@ import optuna
 
 from sklearn_mhr._lock import pid_alive
 
-__all__ = ["fail_dead_local_trials", "make_storage"]
+__all__ = ["WORKER_OF_TRIAL", "fail_dead_local_trials", "make_storage"]
+
+#: user attribute: the number of the trial whose worker wrote its ``host`` and ``pid``
+WORKER_OF_TRIAL = "worker_of_trial"
 
 
 def make_storage(storage, *, heartbeat_interval: int = 60, grace_period: int | None = None,
@@ -148,7 +151,11 @@ def fail_dead_local_trials(storage, study_name: str) -> list[int]:
     sooner would count the dead trial as running and stop short of the
     total. A trial whose worker was killed on this machine is recognised at
     once by its recorded host and process id, in every storage. Trials of
-    other machines, or without those records, are left alone: a worker
+    other machines, or without those records of their own, are left alone: a
+    retried trial inherits the failed trial's records (Optuna's
+    ``RetryFailedTrialCallback`` copies its user attributes), which count only
+    once its own worker has marked them with the trial's number
+    (``WORKER_OF_TRIAL``). A worker
     killed in the instant between creating a trial and recording itself in
     it (its objective's first step) leaves a running trial that no one can
     tell from a live one, and the study then ends one trial short of its
@@ -172,7 +179,9 @@ def fail_dead_local_trials(storage, study_name: str) -> list[int]:
     for trial in storage.get_all_trials(study_id, deepcopy=False,
                                         states=(optuna.trial.TrialState.RUNNING,)):
         pid = trial.user_attrs.get("pid")
-        if trial.user_attrs.get("host") != host or not isinstance(pid, int) or pid_alive(pid):
+        if (trial.user_attrs.get(WORKER_OF_TRIAL) != trial.number
+                or trial.user_attrs.get("host") != host or not isinstance(pid, int)
+                or pid_alive(pid)):
             continue
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
         try:
