@@ -472,6 +472,22 @@ def _check_meta(root: Path, meta: dict) -> dict:
     return meta
 
 
+def _present_files(root: Path) -> list[str]:
+    """The model files in `root`; while a save holds the lock and some are missing (the
+    first save's renames), the files once that save has finished, if it finishes soon."""
+    def listed():
+        return [name for name in FILES if os.path.lexists(root / name)]
+
+    for attempt in range(_LOAD_TRIES):
+        present = listed()
+        if len(present) in (0, len(FILES)):
+            return present
+        if _folder(root).holder() is None and listed() == present:
+            return present  # no save running and nothing moved meanwhile: truly incomplete
+        time.sleep(0.01 * min(attempt + 1, 5))
+    return present
+
+
 def _read_model(root: Path, names: tuple[str, ...]) -> tuple[dict, dict[str, bytes]]:
     """``meta.json`` (checked) and the bytes of ``names``, all checked against the manifest."""
     if not root.exists():
@@ -479,13 +495,17 @@ def _read_model(root: Path, names: tuple[str, ...]) -> tuple[dict, dict[str, byt
     if not root.is_dir():
         raise ValueError(f"'{root}' is a file, not a model directory. {_HINT}")
     _finish_interrupted_save(root)
-    present = [name for name in FILES if os.path.lexists(root / name)]
+    present = _present_files(root)
+    missing = [name for name in FILES if name not in present]
+    if missing and _folder(root).holder() is not None:
+        raise FileNotFoundError(
+            f"'{root}' is an incomplete model: another process is saving it now "
+            f"({', '.join(missing)} not yet written). Load it when that save has finished.")
     if not present:
         raise ValueError(
             f"'{root}' is not a saved sklearn_mhr model: it holds none of "
             f"{', '.join(FILES)}. {_HINT}"
         )
-    missing = [name for name in FILES if name not in present]
     if missing == [MANIFEST]:
         raise ValueError(
             f"'{root}' has no {MANIFEST}: it was saved in an earlier model format, which this "

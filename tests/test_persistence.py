@@ -25,6 +25,7 @@ from sklearn_mhr import MHRAudioClassifier, __version__
 from sklearn_mhr.persistence import (
     FILES,
     FORMAT_VERSION,
+    MANIFEST,
     ModelVersionWarning,
     check_save_path,
     load,
@@ -276,6 +277,48 @@ def test_a_model_without_manifest_is_refused(saved):
     (saved / "manifest.json").unlink()
     with pytest.raises(ValueError, match=r"has no manifest\.json: it was saved in an earlier "):
         load(saved)
+
+
+def _hold_lock(root):
+    from sklearn_mhr._lock import _start_time
+
+    (root / ".saving.lock").write_text(
+        f"{os.getpid()} {socket.gethostname()} {_start_time(os.getpid())}\n")
+
+
+@pytest.mark.parametrize("moved", [0, 2, 4])
+def test_a_first_save_caught_before_its_manifest_is_named_as_such(saved, tmp_path, moved):
+    """A reader who meets a folder whose first save is still moving its files in is told a
+    save is running, not that the model is of an earlier format or no model at all."""
+    target = tmp_path / "being-saved"
+    target.mkdir()
+    for name in FILES[:moved]:
+        shutil.copy(saved / name, target / name)
+    _hold_lock(target)
+    with pytest.raises(FileNotFoundError, match="another process is saving it now"):
+        load(target)
+
+
+def test_a_first_save_that_finishes_while_load_waits_is_loaded(
+        model, data, saved, tmp_path, monkeypatch):
+    import sklearn_mhr.persistence as persistence
+
+    target = tmp_path / "being-saved"
+    target.mkdir()
+    for name in FILES[:4]:
+        shutil.copy(saved / name, target / name)
+    _hold_lock(target)
+    waits = []
+
+    def finish_the_save(seconds):  # the save completes while the reader waits
+        waits.append(seconds)
+        shutil.copy(saved / MANIFEST, target / MANIFEST)
+        (target / ".saving.lock").unlink()
+
+    monkeypatch.setattr(persistence.time, "sleep", finish_the_save)
+    loaded = load(target)
+    assert len(waits) == 1
+    _assert_same_model(loaded, model, data[0][:3])
 
 
 @pytest.mark.parametrize("name", ["params.json", "classes.json", "meta.json", "manifest.json"])
