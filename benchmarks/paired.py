@@ -4,7 +4,9 @@ Two fits with the same seed and split share their data, their initial weights' d
 and their batch order; only the setting under test differs. So a decision between two
 settings rests on the per-seed differences: their mean and standard deviation, and how
 many seeds agree in sign. This reads the ``--json`` files of two ``benchmarks.compare`` runs
-(one variant each, or ``--variant`` to pick one), pairs their fits by seed and split, and
+(one variant each, or ``--variant`` to pick one; ``--base-variant`` and ``--other-variant``
+pick a different one from each, to set a variant against a baseline such as ``mel`` or
+``cnn`` run on the same seeds), pairs their fits by seed and split, and
 prints, for the overall accuracy and for every device (DCASE2020 layout) that both report,
 the baseline's mean, the other's mean, and the mean and std of the paired difference. With
 ``--unseen c,d`` it also reports the gap between the seen devices' mean accuracy and the
@@ -13,6 +15,7 @@ unseen ones', per run.
 Usage::
 
     python -m benchmarks.paired base.json other.json [--unseen c,d] [--variant "2 heads"]
+    python -m benchmarks.paired defaults.json mel.json --base-variant "2 heads" --other-variant cnn
 """
 
 from __future__ import annotations
@@ -74,11 +77,15 @@ def main(argv=None) -> int:
     parser.add_argument("other", type=Path,
                         help="benchmarks.compare --json file of the setting tested")
     parser.add_argument("--variant", default=None, help="variant to read from both files")
+    parser.add_argument("--base-variant", default=None,
+                        help="variant to read from the base file (default: --variant)")
+    parser.add_argument("--other-variant", default=None,
+                        help="variant to read from the other file (default: --variant)")
     parser.add_argument("--unseen", default="", help="comma-separated devices never trained on")
     args = parser.parse_args(argv)
     unseen = [d for d in args.unseen.split(",") if d]
-    rows = paired_table(load_runs(args.base, args.variant), load_runs(args.other, args.variant),
-                        unseen)
+    rows = paired_table(load_runs(args.base, args.base_variant or args.variant),
+                        load_runs(args.other, args.other_variant or args.variant), unseen)
     print(f"| score | seeds | {args.base.name} | {args.other.name} | paired difference | "
           "better / worse |")
     print("|---|---:|---:|---:|---:|---:|")

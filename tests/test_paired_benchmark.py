@@ -52,3 +52,16 @@ def test_a_file_with_several_variants_needs_one_named(tmp_path):
     assert list(paired.load_runs(path, "mel")) == [(0, None)]
     with pytest.raises(SystemExit, match="no run of variant 'x'"):
         paired.load_runs(path, "x")
+
+
+def test_each_side_can_read_its_own_variant(tmp_path, capsys):
+    base = _write(tmp_path / "defaults.json", [0.7, 0.8])
+    runs = [{"variant": v, "seed": seed, "split": None, "accuracy": acc}
+            for v, accs in (("mel", [0.6, 0.9]), ("cnn", [0.5, 0.6]))
+            for seed, acc in enumerate(accs)]
+    other = tmp_path / "baselines.json"
+    other.write_text(json.dumps({"runs": runs}))
+    assert paired.main([str(base), str(other), "--other-variant", "cnn"]) == 0
+    assert "| overall | 2 | 0.750 | 0.550 | -0.200 ± 0.000 | 0 / 2 |" in capsys.readouterr().out
+    assert paired.main([str(base), str(other), "--other-variant", "mel"]) == 0
+    assert "| overall | 2 | 0.750 | 0.750 | +0.000 ± 0.141 | 1 / 1 |" in capsys.readouterr().out
