@@ -10,10 +10,18 @@ JSON format, so ``benchmarks.paired`` compares them seed by seed; this script pr
 comparison and, with ``--docs-heading``, writes it to docs/benchmarks.md.
 Finished fits are kept in ``--out`` and skipped when the command is run again.
 
+A teacher's probabilities on the clips it was trained on are close to their labels. With
+``--out-of-fold K`` the teacher's probability for each training clip comes instead from
+fits that never saw it: for each seed the training clips are cut into K stratified folds
+(shuffled with the seed) and one fit on the other folds predicts each fold; the teacher is
+the mean of those out-of-fold probabilities over seeds. The students are then written to
+``student_oof{K}.json``. It costs K more fits per seed, each on (K - 1) / K of the clips.
+
 Usage::
 
     python -m benchmarks.distill --dataset dcase2020 --root CORPUS --duration 2 \\
-        --seeds 5 --out /tmp/distill [--unseen c,d] [--set distill_weight=0.5]
+        --seeds 5 --out /tmp/distill [--unseen c,d] [--set distill_weight=0.5] \\
+        [--out-of-fold 4]
 """
 
 from __future__ import annotations
@@ -73,6 +81,24 @@ def fit_scored(params, seed, split, teacher=None) -> tuple[dict, object, np.ndar
     return run, clf, test_proba
 
 
+def out_of_fold_proba(params, seed, split, n_folds: int) -> np.ndarray:
+    """Probabilities of every training clip from a fit on the other ``n_folds - 1`` folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from sklearn_mhr import MHRAudioClassifier
+
+    classes = np.unique(split.y_train)
+    proba = np.zeros((len(split.y_train), len(classes)))
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    for k, (train, held) in enumerate(folds.split(split.X_train, split.y_train)):
+        clf = MHRAudioClassifier(**params, random_state=seed)
+        clf.fit(split.X_train[train], split.y_train[train])
+        if not np.array_equal(clf.classes_, classes):
+            raise SystemExit(f"fold {k} of seed {seed} lacks a class; use fewer folds")
+        proba[held] = clf.predict_proba(split.X_train[held])
+    return proba
+
+
 def _runs(path: Path) -> list[dict]:
     return json.loads(path.read_text())["runs"] if path.exists() else []
 
@@ -97,6 +123,9 @@ def main(argv=None) -> int:
                         metavar="KEY=VALUE",
                         help="estimator parameter of the students only (distill_weight, "
                              "distill_temperature...); repeatable")
+    parser.add_argument("--out-of-fold", type=int, default=0, metavar="K",
+                        help="teacher probabilities on the training clips from K-fold fits "
+                             "that did not see them (default: 0, the teachers' own)")
     parser.add_argument("--unseen", default="", help="comma-separated unseen devices")
     parser.add_argument("--out", type=Path, required=True,
                         help="folder for the JSON files and the teachers' probabilities")
@@ -130,6 +159,21 @@ def main(argv=None) -> int:
 
     saved = [np.load(args.out / f"teacher_seed{s}.npz") for s in range(args.seeds)]
     teacher_train = np.mean([z["train"] for z in saved], axis=0)
+    if args.out_of_fold:
+        if args.out_of_fold < 2:
+            raise SystemExit(f"--out-of-fold needs at least 2 folds, got {args.out_of_fold}")
+        oof = []
+        for seed in range(args.seeds):
+            oof_file = args.out / f"teacher_seed{seed}_oof{args.out_of_fold}.npy"
+            if not oof_file.exists():
+                np.save(oof_file, out_of_fold_proba(params, seed, split, args.out_of_fold))
+                print(f"out-of-fold teacher, seed {seed}: done", flush=True)
+            oof.append(np.load(oof_file))
+        teacher_train = np.mean(oof, axis=0)
+        student_path = args.out / f"student_oof{args.out_of_fold}.json"
+        print(f"out-of-fold teacher ({args.out_of_fold} folds): accuracy on the training "
+              f"clips {np.mean(saved[0]['classes'][teacher_train.argmax(1)] == split.y_train):.3f}",
+              flush=True)
     teacher_test = np.mean([z["test"] for z in saved], axis=0)
     ensemble = score(saved[0]["classes"], teacher_test, split.y_test, split.device)
     print(f"teacher (ensemble of {args.seeds}): accuracy {ensemble['accuracy']:.3f}", flush=True)
@@ -154,7 +198,9 @@ def main(argv=None) -> int:
              f"accuracy {ensemble['accuracy']:.3f}"
              + ("" if "per_device" not in ensemble else " (" + ", ".join(
                  f"{d} {a:.3f}" for d, a in ensemble["per_device"].items()) + ")")
-             + f". Student settings: {dict(args.student_set) or 'the defaults'}.", "",
+             + f". Student settings: {dict(args.student_set) or 'the defaults'}."
+             + (f" Teacher on the training clips: out of {args.out_of_fold} folds."
+                if args.out_of_fold else ""), "",
              "| score | alone | student | paired diff | seeds better / worse |",
              "|---|---:|---:|---:|---:|"]
     for row in rows:

@@ -31,3 +31,30 @@ def test_teachers_students_and_their_paired_table(tmp_path, capsys):
     assert distill.main(args) == 0
     assert (out / "student.json").stat().st_mtime_ns == before
     assert json.loads((out / "alone.json").read_text())["runs"][1]["seed"] == 1
+
+
+def test_an_out_of_fold_teacher_predicts_each_training_clip_unseen(tmp_path, capsys, monkeypatch):
+    from sklearn_mhr import MHRAudioClassifier
+
+    root = write_dcase2020(tmp_path / "corpus")
+    out = tmp_path / "out"
+    seen = []  # the training clips of every fit, to check what each fold's fit never saw
+    fit = MHRAudioClassifier.fit
+
+    def recording_fit(self, X, y, **kwargs):
+        seen.append({x.tobytes() for x in X})
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(MHRAudioClassifier, "fit", recording_fit)
+    args = ["--dataset", "dcase2020", "--root", str(root), "--seeds", "1", "--out", str(out),
+            "--out-of-fold", "3", *TINY]
+    assert distill.main(args) == 0
+    assert "out-of-fold teacher (3 folds)" in capsys.readouterr().out
+    assert len(seen) == 1 + 3 + 1  # alone, three folds, the student
+    folds = seen[1:4]
+    assert all(len(f) == 24 for f in folds) and not set.intersection(*folds)
+    oof = np.load(out / "teacher_seed0_oof3.npy")
+    assert oof.shape == (36, 3) and np.allclose(oof.sum(1), 1, atol=1e-5)
+    assert not np.allclose(oof, np.load(out / "teacher_seed0.npz")["train"])
+    assert sorted(paired.load_runs(out / "student_oof3.json")) == [(0, None)]
+    assert not (out / "student.json").exists()
