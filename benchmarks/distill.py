@@ -47,12 +47,16 @@ HEADING = "## Distillation from an ensemble over seeds"
 def load_split(args) -> Split:
     """The corpus' training and test clips, decoded, as ``benchmarks.compare`` reads them.
 
-    A folder corpus without held-out groups is split 70/30 with seed 0, the same
-    split for every teacher and student.
+    ``--test-fold`` holds out an UrbanSound8K fold, ``--split-file`` a folder corpus'
+    groups; a folder corpus without held-out groups is split 70/30 with seed 0, the
+    same split for every teacher and student.
     """
+    groups = (json.loads(Path(args.split_file).read_text())["test_groups"]
+              if args.split_file else None)
     return data.load_split({"dataset": args.dataset, "root": args.root,
                             "sample_rate": args.sample_rate, "duration": args.duration,
-                            "seed": 0, "cache": None, "split": None, "test_groups": None})
+                            "seed": 0, "cache": None, "split": args.test_fold,
+                            "test_groups": groups})
 
 
 def score(classes, proba, y_test, device) -> dict:
@@ -116,6 +120,11 @@ def main(argv=None) -> int:
     parser.add_argument("--sample-rate", type=int, default=None,
                         help="Hz (default: the loader's: 44100 DCASE2020, 22050 UrbanSound8K, "
                              "16000 folder)")
+    parser.add_argument("--test-fold", type=int, default=None,
+                        help="UrbanSound8K fold held out (default: the loader's, 10)")
+    parser.add_argument("--split-file", default=None,
+                        help='folder corpus: JSON {"test_groups": [...]} held out, as '
+                             "benchmarks.compare reads it")
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default: 5)")
     parser.add_argument("--set", action="append", default=[], type=setting, metavar="KEY=VALUE",
                         help="estimator parameter of every fit; repeatable")

@@ -58,3 +58,26 @@ def test_an_out_of_fold_teacher_predicts_each_training_clip_unseen(tmp_path, cap
     assert not np.allclose(oof, np.load(out / "teacher_seed0.npz")["train"])
     assert sorted(paired.load_runs(out / "student_oof3.json")) == [(0, None)]
     assert not (out / "student.json").exists()
+
+
+def test_the_held_out_fold_and_groups_are_the_ones_named(tmp_path):
+    from argparse import Namespace
+
+    from corpus_fixtures import write_audio_folder, write_urbansound8k
+
+    us8k = write_urbansound8k(tmp_path / "us8k", n_per_fold=3)
+    split = distill.load_split(Namespace(dataset="urbansound8k", root=str(us8k), sample_rate=8000,
+                                         duration=0.5, test_fold=2, split_file=None))
+    assert (len(split.y_train), len(split.y_test)) == (6, 3)
+    folder = tmp_path / "folder"
+    for group in ("ann", "bob"):  # a clip's group is its file name up to the first underscore
+        write_audio_folder(tmp_path / group, n_per_class=2)
+        for clip in (tmp_path / group).rglob("clip_*"):
+            target = folder / clip.parent.name / f"{group}_{clip.name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            clip.rename(target)
+    (tmp_path / "split.json").write_text(json.dumps({"test_groups": ["bob"]}))
+    split = distill.load_split(Namespace(dataset="folder", root=str(folder), sample_rate=8000,
+                                         duration=0.5, test_fold=None,
+                                         split_file=str(tmp_path / "split.json")))
+    assert (len(split.y_train), len(split.y_test)) == (6, 6)
