@@ -88,22 +88,31 @@ def table(results: dict, threads: int, argv: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def step_timing_parser(description: str, only: str | None = None) -> argparse.ArgumentParser:
+    """The options of a benchmark that times steps at `SETTINGS`: threads, repeats, settings."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: torch's own count)")
     parser.add_argument("--repeats", type=int, default=7, help="alternating repeats (default 7)")
-    parser.add_argument("--only", default=None,
-                        help="comma-separated first words of the settings, e.g. words,notes")
+    parser.add_argument("--only", default=only,
+                        help="comma-separated first words of the settings, e.g. words,notes "
+                             f"(default: {only or 'all'})")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def chosen_settings(args: argparse.Namespace) -> list[tuple[str, int, float]]:
+    """The settings that ``--only`` names, after setting ``--threads``."""
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    chosen = [s for s in SETTINGS
-              if args.only is None or s[0].split()[0] in args.only.split(",")]
+    return [s for s in SETTINGS if args.only is None or s[0].split()[0] in args.only.split(",")]
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = step_timing_parser(__doc__.splitlines()[0]).parse_args(argv)
     results = {}
-    for name, sample_rate, seconds in chosen:
+    for name, sample_rate, seconds in chosen_settings(args):
         results[name] = time_setting(sample_rate, seconds, args.repeats)
         print(f"{name}: done", flush=True)
     publish(table(results, torch.get_num_threads(), argv), HEADING, write=not args.no_docs)

@@ -17,7 +17,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import copy
 import platform
 import sys
@@ -26,7 +25,7 @@ import time
 import torch
 
 from benchmarks._report import command, publish
-from benchmarks.back_end_layout import BATCH, SETTINGS
+from benchmarks.back_end_layout import BATCH, chosen_settings, step_timing_parser
 from sklearn_mhr._lengths import sample_lengths
 from sklearn_mhr.nn import MHRNet
 
@@ -79,24 +78,14 @@ def table(results: dict, threads: int, whole: bool, argv: list[str]) -> str:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads (default: torch's own count)")
-    parser.add_argument("--repeats", type=int, default=7, help="alternating repeats (default 7)")
-    parser.add_argument("--only", default="words,notes,scenes",
-                        help="comma-separated first words of the settings (default: "
-                             "words,notes,scenes)")
+    parser = step_timing_parser(__doc__.splitlines()[0], only="words,notes,scenes")
     parser.add_argument("--whole", action="store_true",
                         help="compile the whole network, not only the back end")
-    parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
     results = {}
-    for name, sample_rate, seconds in SETTINGS:
-        if name.split()[0] in args.only.split(","):
-            results[name] = time_setting(sample_rate, seconds, args.repeats, args.whole)
-            print(f"{name}: done", flush=True)
+    for name, sample_rate, seconds in chosen_settings(args):
+        results[name] = time_setting(sample_rate, seconds, args.repeats, args.whole)
+        print(f"{name}: done", flush=True)
     publish(table(results, torch.get_num_threads(), args.whole, argv), HEADING,
             write=not args.no_docs)
     return 0
