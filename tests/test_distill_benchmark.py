@@ -81,3 +81,10 @@ def test_the_held_out_fold_and_groups_are_the_ones_named(tmp_path):
                                          duration=0.5, test_fold=None,
                                          split_file=str(tmp_path / "split.json")))
     assert (len(split.y_train), len(split.y_test)) == (6, 6)
+
+
+def test_clips_of_different_lengths_are_taken_by_row():
+    ragged = [np.zeros(n) for n in (3, 5, 7)]
+    assert [len(c) for c in distill.take(ragged, np.array([2, 0]))] == [7, 3]
+    block = np.arange(6).reshape(3, 2)
+    np.testing.assert_array_equal(distill.take(block, np.array([1])), [[2, 3]])
