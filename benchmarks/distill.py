@@ -85,14 +85,10 @@ def fit_scored(params, seed, split, teacher=None) -> tuple[dict, object, np.ndar
     return run, clf, test_proba
 
 
-def take(clips, rows: np.ndarray):
-    """The clips at ``rows``, from a 2-D array or a list of clips of different lengths."""
-    return clips[rows] if isinstance(clips, np.ndarray) else [clips[i] for i in rows]
-
-
 def out_of_fold_proba(params, seed, split, n_folds: int) -> np.ndarray:
     """Probabilities of every training clip from a fit on the other ``n_folds - 1`` folds."""
     from sklearn.model_selection import StratifiedKFold
+    from sklearn.utils import _safe_indexing  # rows of an array or of a list of clips
 
     from sklearn_mhr import MHRAudioClassifier
 
@@ -101,10 +97,10 @@ def out_of_fold_proba(params, seed, split, n_folds: int) -> np.ndarray:
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
     for k, (train, held) in enumerate(folds.split(split.X_train, split.y_train)):
         clf = MHRAudioClassifier(**params, random_state=seed)
-        clf.fit(take(split.X_train, train), split.y_train[train])
+        clf.fit(_safe_indexing(split.X_train, train), split.y_train[train])
         if not np.array_equal(clf.classes_, classes):
             raise SystemExit(f"fold {k} of seed {seed} lacks a class; use fewer folds")
-        proba[held] = clf.predict_proba(take(split.X_train, held))
+        proba[held] = clf.predict_proba(_safe_indexing(split.X_train, held))
     return proba
 
 

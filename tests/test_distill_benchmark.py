@@ -84,7 +84,14 @@ def test_the_held_out_fold_and_groups_are_the_ones_named(tmp_path):
 
 
 def test_clips_of_different_lengths_are_taken_by_row():
-    ragged = [np.zeros(n) for n in (3, 5, 7)]
-    assert [len(c) for c in distill.take(ragged, np.array([2, 0]))] == [7, 3]
-    block = np.arange(6).reshape(3, 2)
-    np.testing.assert_array_equal(distill.take(block, np.array([1])), [[2, 3]])
+    from benchmarks.compare.data import Split
+
+    rng = np.random.default_rng(0)
+    lengths = [3000 + 400 * (i % 5) for i in range(12)]  # a folder corpus' ragged clips
+    ragged = [rng.standard_normal(n).astype(np.float32) for n in lengths]
+    y = np.array(["a", "b", "c"] * 4)
+    split = Split(ragged, y, ragged[:3], y[:3], None, {})
+    params = {"sample_rate": 8000, "n_filters": 8, "max_epochs": 1, "context": 2,
+              "head_hidden": 8, "back_end_width": 4, "kernel_duration": 0.004}
+    proba = distill.out_of_fold_proba(params, 0, split, 2)
+    assert proba.shape == (12, 3) and np.allclose(proba.sum(1), 1, atol=1e-5)
