@@ -143,6 +143,9 @@ def main(argv=None) -> int:
                         help=f"write the table to docs/benchmarks.md under this heading "
                              f"(e.g. {HEADING!r})")
     args = parser.parse_args(argv)
+    if args.out_of_fold == 1 or args.out_of_fold < 0:  # refused before any fit, not after
+        parser.error(f"--out-of-fold needs at least 2 folds (or 0 for none), got "
+                     f"{args.out_of_fold}")
     if args.sample_rate is None:
         args.sample_rate = {"dcase2020": 44100, "urbansound8k": 22050, "folder": 16000}[
             args.dataset]
@@ -170,8 +173,6 @@ def main(argv=None) -> int:
     saved = [np.load(args.out / f"teacher_seed{s}.npz") for s in range(args.seeds)]
     teacher_train = np.mean([z["train"] for z in saved], axis=0)
     if args.out_of_fold:
-        if args.out_of_fold < 2:
-            raise SystemExit(f"--out-of-fold needs at least 2 folds, got {args.out_of_fold}")
         oof = []
         for seed in range(args.seeds):
             oof_file = args.out / f"teacher_seed{seed}_oof{args.out_of_fold}.npy"

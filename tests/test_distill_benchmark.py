@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 from corpus_fixtures import write_dcase2020
 
 from benchmarks import distill, paired
@@ -95,3 +96,11 @@ def test_clips_of_different_lengths_are_taken_by_row():
               "head_hidden": 8, "back_end_width": 4, "kernel_duration": 0.004}
     proba = distill.out_of_fold_proba(params, 0, split, 2)
     assert proba.shape == (12, 3) and np.allclose(proba.sum(1), 1, atol=1e-5)
+
+
+def test_one_fold_is_refused_before_any_clip_is_read(tmp_path, capsys):
+    args = ["--dataset", "dcase2020", "--root", str(tmp_path / "absent"), "--out",
+            str(tmp_path / "out"), "--out-of-fold", "1"]
+    with pytest.raises(SystemExit):
+        distill.main(args)
+    assert "--out-of-fold needs at least 2 folds" in capsys.readouterr().err
