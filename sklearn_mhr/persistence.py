@@ -272,6 +272,11 @@ def _check_manifest(root: Path, data: bytes) -> dict:
     return manifest
 
 
+def _wait_for_save(attempt: int) -> None:
+    """Sleep before read `attempt` + 1 of a model a save is replacing (about 2 s over all tries)."""
+    time.sleep(0.01 * min(attempt + 1, 5))  # the renames of a save take far less
+
+
 def _read_checked(root: Path, names: tuple[str, ...]) -> dict[str, bytes]:
     """The bytes of ``names``, each read once and checked against ``manifest.json``.
 
@@ -291,7 +296,7 @@ def _read_checked(root: Path, names: tuple[str, ...]) -> dict[str, bytes]:
         busy = _folder(root).holder() is not None or _read_bytes(root / MANIFEST) != data
         if not busy or attempt == _LOAD_TRIES - 1:
             break
-        time.sleep(0.01 * min(attempt + 1, 5))  # the renames of a save take far less
+        _wait_for_save(attempt)
     raise ValueError(
         f"'{root}': {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} not the "
         f"file(s) this model was saved with ({MANIFEST} gives other hashes: edited, or left "
@@ -484,7 +489,7 @@ def _present_files(root: Path) -> list[str]:
             return present
         if _folder(root).holder() is None and listed() == present:
             return present  # no save running and nothing moved meanwhile: truly incomplete
-        time.sleep(0.01 * min(attempt + 1, 5))
+        _wait_for_save(attempt)
     return present
 
 
