@@ -22,7 +22,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from benchmarks.real_corpora import cli, drums, gus_patch, notes, packages, scenes, words
+from benchmarks.real_corpora import (
+    cli,
+    drums,
+    festival,
+    gus_patch,
+    notes,
+    packages,
+    scenes,
+    words,
+)
 from sklearn_mhr.datasets import (
     load_audio_folder,
     load_dcase2020_task1a,
@@ -61,6 +70,42 @@ with wave.open(feats["-o"], "wb") as w:
     w.setsampwidth(2)
     w.setframerate(rate)
     w.writeframes(struct.pack(f"<{{len(pcm)}}h", *pcm))
+"""
+
+# festival voices the fake tree holds: corpus name -> (language folder, festival voice)
+FESTIVAL_TREE = {"ked": ("english", "ked_diphone"), "pc": ("italian", "pc_diphone"),
+                 "lj": ("finnish", "suo_fi_lj_diphone"), "dita": ("czech", "czech_dita")}
+FAKE_FESTIVAL = f"""#!{sys.executable}
+import math, re, struct, sys, wave, zlib
+args = sys.argv[1:]
+assert args[:2] == ["-q", "--libdir"] and args[3] == "--datadir" and args[5] == "-b", args
+script = open(args[6]).read()
+with open(__file__ + ".log", "a") as log:
+    log.write(script.replace("\\n", " ") + "\\n")
+assert '(load (path-append libdir "init.scm"))' in script
+voice = re.search(r"\\(voice_([a-z_]+)\\)", script).group(1)
+if voice == "refused_diphone":
+    print("SIOD ERROR: unbound variable : voice_refused_diphone")
+    sys.exit(0)
+if voice.startswith("czech_"):  # its unit index must be redefined under the unpacked tree
+    assert "(defvar czech-" + voice[6:] + "-unisyn-index (path-append libdir" in script
+# quotes matched as "." keep this regex free of quote characters
+said = re.findall(r"Duration_Stretch ([\\d.]+)\\)\\n\\(utt.save.wave "
+                  r"\\(utt.synth \\(Utterance Text .([a-z]+).\\)\\) .([^ ]+). .riff\\)",
+                  script)
+assert said, script
+rate = 22050 if voice.startswith("suo") else 16000
+for stretch, text, path in said:
+    n = int(rate * 0.3 * float(stretch))
+    tone = 300 + zlib.crc32((voice + text).encode()) % 700
+    pcm = [0] * (rate // 10) + [int(8000 * math.sin(math.pi * k / n)
+                                    * math.sin(2 * math.pi * tone * k / rate))
+                                for k in range(n)] + [0] * (rate // 10)
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(struct.pack(f"<{{len(pcm)}}h", *pcm))
 """
 
 # kit -> (sample rate, format, instruments: name -> number of velocity layers)
@@ -215,6 +260,11 @@ def make_fake_packages(pkgs: Path) -> Path:
     flite.parent.mkdir(parents=True)
     flite.write_text(FAKE_FLITE)
     flite.chmod(0o755)
+    festival = pkgs / "usr" / "bin" / "festival"
+    festival.write_text(FAKE_FESTIVAL)
+    festival.chmod(0o755)
+    for language, voice in FESTIVAL_TREE.values():
+        (pkgs / "usr" / "share" / "festival" / "voices" / language / voice).mkdir(parents=True)
     (pkgs / "usr" / "lib" / "x86_64-linux-gnu").mkdir(parents=True)
     kits = pkgs / "usr" / "share" / "hydrogen" / "data" / "drumkits"
     for k, (name, (rate, fmt, instruments)) in enumerate(KITS.items()):
@@ -230,6 +280,7 @@ def make_fake_packages(pkgs: Path) -> Path:
 def build_all(pkgs: Path, out: Path, seed: int) -> dict[str, Path]:
     return {
         "words": words.build_words(pkgs, out / "words", seed=seed, words=WORDS, renditions=2),
+        "voices": words.build_voices(pkgs, out / "voices", seed=seed, words=WORDS, renditions=2),
         "drums": drums.build_drums(pkgs, out / "drums", seed=seed, per_kit_class=2, n_folds=3),
         "notes": notes.build_notes(pkgs, out / "notes", seed=seed, sources_per_family=4),
         "scenes": scenes.build_scenes(pkgs, out / "scenes", seed=seed, train_per_scene=2,
@@ -243,7 +294,9 @@ def built(tmp_path_factory):
     pkgs = make_fake_packages(base / "pkgs")
     corpora = build_all(pkgs, base / "seed0", seed=0)
     log = pkgs / "usr" / "bin" / "flite.log"
-    return {"pkgs": pkgs, "base": base, "flite_calls": log.read_text().splitlines(), **corpora}
+    scripts = (pkgs / "usr" / "bin" / "festival.log").read_text().splitlines()
+    return {"pkgs": pkgs, "base": base, "flite_calls": log.read_text().splitlines(),
+            "festival_scripts": scripts, **corpora}
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -276,11 +329,59 @@ def test_words_layout_groups_and_split(built):
     train = set(groups) - set(test)
     assert test and train and set(test) <= set(groups)
     assert test == ["awb"]  # a male speaker held out: training keeps the female voice
-    flite_calls = built["flite_calls"]
+    flite_calls = [call for call in built["flite_calls"] if "/words.partial/" in call]
     assert len(flite_calls) == len(bunch.target)
     assert not any("awb_time" in call for call in flite_calls)
     stretch = [float(m) for m in re.findall(r"duration_stretch=([\d.]+)", " ".join(flite_calls))]
     assert min(stretch) >= 0.8 and max(stretch) <= 1.3 and len(set(stretch)) > 1
+
+
+def test_voices_layout_groups_and_split(built):
+    root = built["voices"]
+    bunch = load_audio_folder(root, sample_rate=16000)
+    assert bunch.target_names == sorted(WORDS)
+    voices = {"kal", "kal16", "awb", "slt", *FESTIVAL_TREE}
+    assert len(bunch.target) == len(WORDS) * len(voices) * 2
+    _check_clips(bunch.filenames, 16000, 16000)
+    groups = {}
+    for path, label in zip(bunch.filenames, bunch.target, strict=True):
+        voice, word = re.fullmatch(r"([a-z0-9]+)_([a-z]+)_\d+\.wav", Path(path).name).groups()
+        assert Path(path).parent.name == word == label
+        groups.setdefault(voice, []).append(sf.read(path)[0])
+    assert set(groups) == voices
+    # every clip holds its word: at least 0.15 s above a tenth of its peak
+    for voice, clips in groups.items():
+        for x in clips:
+            assert (np.abs(x) > 0.1 * np.abs(x).max()).sum() > 0.15 * 16000, voice
+    assert not list(root.rglob("*.json")) and not list(root.rglob(".*"))
+    test = json.loads((root.parent / "voices_split.json").read_text())["test_groups"]
+    assert test == ["awb", "pc", "lj", "dita"]
+    # one festival process per voice, each speaking all of that voice's clips
+    scripts = built["festival_scripts"][:len(FESTIVAL_TREE)]
+    assert sorted(re.search(r"\(voice_([a-z_]+)\)", s).group(1) for s in scripts) == sorted(
+        v for _, v in FESTIVAL_TREE.values())
+    for script in scripts:
+        stretch = [float(m) for m in re.findall(r"Duration_Stretch ([\d.]+)", script)]
+        assert len(stretch) == len(WORDS) * 2
+        assert min(stretch) >= 0.8 and max(stretch) <= 1.3 and len(set(stretch)) > 1
+
+
+def test_voices_refuses_a_missing_test_speaker_and_a_failing_voice(built, tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="test speaker 'rms' has none of the voices"):
+        words.build_voices(built["pkgs"], tmp_path / "voices", words=WORDS, renditions=1,
+                           test_speakers=("awb", "rms"))
+    assert not (tmp_path / "voices").exists()
+    monkeypatch.setitem(festival.FESTIVAL_VOICES, "ked", ("refused_diphone", "ked", "english"))
+    (built["pkgs"] / "usr" / "share" / "festival" / "voices" / "english" / "refused_diphone"
+     ).mkdir()
+    try:
+        with pytest.raises(RuntimeError, match=r"voice refused_diphone failed .*2 of 2 files "
+                                               r"unwritten.*unbound variable"):
+            words.build_voices(built["pkgs"], tmp_path / "voices", words=WORDS, renditions=1)
+    finally:
+        (built["pkgs"] / "usr" / "share" / "festival" / "voices" / "english" / "refused_diphone"
+         ).rmdir()
+    assert not (tmp_path / "voices").exists()
 
 
 def test_drums_layout_classes_and_folds(built):
@@ -426,11 +527,11 @@ def test_gus_patch_reader_decodes_every_sample_format(tmp_path):
 def test_same_seed_same_files_other_seed_other_files(built):
     again = build_all(built["pkgs"], built["base"] / "again", seed=0)
     other = build_all(built["pkgs"], built["base"] / "seed1", seed=1)
-    for corpus in ("words", "drums", "notes", "scenes"):
+    for corpus in ("words", "voices", "drums", "notes", "scenes"):
         first = _tree(built[corpus])
         assert _tree(again[corpus]) == first
         assert _tree(other[corpus]) != first
-    for side_file in ("words_split.json", "scenes_sources.json"):
+    for side_file in ("words_split.json", "voices_split.json", "scenes_sources.json"):
         assert (built["base"] / "again" / side_file).read_text() == (
             built["base"] / "seed0" / side_file).read_text()
 

@@ -1,8 +1,8 @@
-"""Four small corpora of real recorded and sampled sound, built from Debian packages.
+"""Five small corpora of real recorded and sampled sound, built from Debian packages.
 
 They serve a development benchmark (choosing model defaults on real sound rather than on
 generated scenes) and are written into a cache folder outside the repository, never
-committed. Each corpus is about a thousand clips, laid out exactly as one of the project's
+committed. Each corpus is one to two thousand clips, laid out exactly as one of the project's
 loaders reads it, with a split that tests generalisation to unseen sources:
 
 ``words`` (``load_audio_folder`` layout, 16 kHz mono, 1 s clips)
@@ -18,6 +18,20 @@ loaders reads it, with a split that tests generalisation to unseen sources:
     one male speaker (awb by default), so that training keeps a female voice (slt) and
     the test measures generalisation to a new speaker rather than to a new sex from three
     male speakers.
+
+``voices`` (``load_audio_folder`` layout, 16 kHz mono, 1 s clips)
+    The same ten words from 18 voices of 15 speakers, so that a difference between two
+    settings on unseen speakers is measured on four speakers rather than one: flite's five
+    voices as in ``words`` and 13 of festival's (``festival`` and its ``festvox-*``
+    voices): American English ked, kal and slt (kal and slt, other recordings of flite's
+    speakers, are the voices kalf and sltf), Italian lp and pc, Finnish lj and mv, Russian
+    nsh, Catalan ona and Czech dita, krb (a boy), machac and ph. The non-English voices
+    read the English words by their own language's rules, with their accents. Ten clips
+    per word and voice; festival's vary by speaking rate (``Duration_Stretch`` 0.8 to 1.3)
+    and by a pitch and formant shift (resampled by 0.92 to 1.08), then gain, position and
+    noise as in ``words``. ``voices_split.json`` holds out four speakers for test, two male
+    and two female from three synthesisers' languages: awb, pc, lj and dita (400 clips;
+    1400 for training).
 
 ``drums`` (``load_urbansound8k`` layout, 22050 Hz mono, 1 s clips)
     Drum one-shots from the Hydrogen drum kits (``hydrogen-drumkits``), classified by
@@ -73,11 +87,12 @@ Everything is drawn from ``--seed``.
 
 Usage::
 
-    python -m benchmarks.real_corpora                        # all four, ~/.cache/sklearn-mhr-bench
+    python -m benchmarks.real_corpora                        # all five, ~/.cache/sklearn-mhr-bench
     python -m benchmarks.real_corpora --only words,notes --force
     python -m benchmarks.real_corpora --cache /data/bench --seed 1
 
-and then, e.g., ``load_audio_folder(cache / "words", sample_rate=16000, duration=1.0)``,
+and then, e.g., ``load_audio_folder(cache / "words", sample_rate=16000, duration=1.0)``
+(``"voices"`` likewise),
 ``load_urbansound8k(cache / "drums", duration=1.0)``,
 ``load_dcase2020_task1a(cache / "notes", duration=2.0)`` or
 ``load_dcase2020_task1a(cache / "scenes", duration=5.0)``.

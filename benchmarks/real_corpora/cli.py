@@ -12,11 +12,11 @@ from benchmarks.real_corpora.notes import build_notes
 from benchmarks.real_corpora.packages import PACKAGES, ensure_packages
 from benchmarks.real_corpora.scenes import build_scenes
 from benchmarks.real_corpora.summary import summarise
-from benchmarks.real_corpora.words import build_words
+from benchmarks.real_corpora.words import build_voices, build_words
 
 DEFAULT_CACHE = Path("~/.cache/sklearn-mhr-bench")
-CORPORA = ("words", "drums", "notes", "scenes")
-BUILDERS = {"words": build_words, "drums": build_drums, "notes": build_notes,
+CORPORA = ("words", "voices", "drums", "notes", "scenes")
+BUILDERS = {"words": build_words, "voices": build_voices, "drums": build_drums, "notes": build_notes,
             "scenes": build_scenes}
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from benchmarks.real_corpora import festival
+
 # corpus -> the packages it is built from
 PACKAGES = {
     "words": ("flite", "libflite1"),
+    "voices": ("flite", "libflite1", *festival.PACKAGES),
     "drums": ("hydrogen-drumkits",),
     "notes": ("freepats",),
     "scenes": ("openarena-data", "warzone2100-data", "hedgewars-data", "supertux-data",

@@ -24,7 +24,7 @@ def summarise(corpus: str, root: Path) -> list[str]:
 
     Parameters
     ----------
-    corpus : {"words", "drums", "notes", "scenes"}
+    corpus : {"words", "voices", "drums", "notes", "scenes"}
         Which corpus `root` holds.
     root : pathlib.Path
         Its folder.
@@ -40,7 +40,7 @@ def summarise(corpus: str, root: Path) -> list[str]:
         load_urbansound8k,
     )
 
-    if corpus == "words":
+    if corpus in ("words", "voices"):
         b = load_audio_folder(root, sample_rate=WORDS_RATE, duration=1.0)
         groups = np.array([Path(f).name.split("_", 1)[0] for f in b.filenames])
         test = json.loads(root.with_name(root.name + "_split.json").read_text())["test_groups"]
