@@ -96,8 +96,11 @@ def check_params(est) -> None:
          "None or a positive number")
     need("dropout", is_number(p["dropout"]) and 0 <= p["dropout"] < 1, "in [0, 1)")
     need("weight_decay", is_number(p["weight_decay"]) and p["weight_decay"] >= 0, "a number >= 0")
-    for name in ("device_augment", "freq_mixstyle"):
-        need(name, is_number(p[name]) and 0 <= p[name] <= 1, "a probability in [0, 1]")
+    need("device_augment", p["device_augment"] == "auto"
+         or (is_number(p["device_augment"]) and 0 <= p["device_augment"] <= 1),
+         "'auto' or a probability in [0, 1]")
+    need("freq_mixstyle", is_number(p["freq_mixstyle"]) and 0 <= p["freq_mixstyle"] <= 1,
+         "a probability in [0, 1]")
     need("residual_norm", p["residual_norm"] is None
          or (is_number(p["residual_norm"], finite=True) and p["residual_norm"] >= 0),
          "None or a finite number >= 0")

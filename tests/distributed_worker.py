@@ -94,7 +94,7 @@ def main(out: Path, resume: bool) -> None:
         return
     (out / "grads").mkdir(parents=True, exist_ok=True)
     X, y = grads_data()
-    MHRAudioClassifier(**TINY, max_epochs=1, batch_size=4, dropout=0.0,
+    MHRAudioClassifier(**TINY, max_epochs=1, batch_size=4, dropout=0.0, device_augment=0,
                        lr_schedule="constant", spectra_cache_mb=0,
                        callbacks=[("save_step", SaveStep(out / "grads"))]).fit(X, y)
     full = fitted()

@@ -8,9 +8,10 @@ from tasks import noise_task
 
 from sklearn_mhr import MHRAudioClassifier
 from sklearn_mhr.nn import MHRNet
-from sklearn_mhr.nn.device_chain import RecordingChain
+from sklearn_mhr.nn.device_chain import AUTO_PROBABILITY, RecordingChain
 from sklearn_mhr.nn.mixstyle import FreqMixStyle
 from sklearn_mhr.nn.residual_norm import ResidualNorm
+from sklearn_mhr.presets import paper_dcase2020, paper_urbansound8k
 
 
 def _maps(batch=6, n_filters=5, n_frames=40, seed=0):
@@ -115,15 +116,48 @@ def test_estimator_fits_with_both_and_is_reproducible():
     first = MHRAudioClassifier(**params).fit(X, y).predict_proba(X)
     again = MHRAudioClassifier(**params).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(first, again)
-    plain = MHRAudioClassifier(**TINY).fit(X, y).predict_proba(X)
+    plain = MHRAudioClassifier(**TINY, device_augment=0).fit(X, y).predict_proba(X)
     assert not np.allclose(first, plain, atol=1e-4)
+
+
+def test_default_draws_chains_on_half_the_clips():
+    X, y = noise_task()
+    default = MHRAudioClassifier(**TINY).fit(X, y).predict_proba(X)
+    half = MHRAudioClassifier(**TINY, device_augment=0.5).fit(X, y).predict_proba(X)
+    off = MHRAudioClassifier(**TINY, device_augment=0).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(default, half)
+    assert not np.allclose(default, off, atol=1e-4)
+
+
+@pytest.mark.parametrize("front_end, path, expected", [
+    ("cosgauss", "fft", AUTO_PROBABILITY), ("cosgauss", "analytic", AUTO_PROBABILITY),
+    ("mel", "fft", AUTO_PROBABILITY), ("cosgauss", "time", 0.0)])
+def test_auto_chains_wherever_power_spectra_are_computed(front_end, path, expected):
+    net = MHRNet(3, 8000, 64, 32, 33, front_end=front_end, n_filters=8, front_end_path=path,
+                 device_augment="auto")
+    assert net.recording_chain.p == expected
+    params = dict(front_end=front_end, n_filters=8, front_end_path=path, device_augment=0.25)
+    if path == "time":
+        with pytest.raises(ValueError, match="the time path does not compute"):
+            MHRNet(3, 8000, 64, 32, 33, **params)
+    else:
+        assert MHRNet(3, 8000, 64, 32, 33, **params).recording_chain.p == 0.25
+
+
+def test_the_time_path_fits_with_the_default_and_the_presets_draw_no_chains():
+    X, y = noise_task(n=6, n_samples=800)
+    clf = MHRAudioClassifier(**{**TINY, "front_end_path": "time", "max_epochs": 1}).fit(X, y)
+    assert clf.net_.module_.recording_chain.p == 0.0
+    assert paper_dcase2020().device_augment == 0.0
+    assert paper_urbansound8k().device_augment == 0.0
 
 
 @pytest.mark.parametrize("name", ["device_augment", "freq_mixstyle"])
 @pytest.mark.parametrize("value", [-0.1, 1.5, "often", None])
 def test_probabilities_are_checked(name, value):
     X, y = noise_task()
-    with pytest.raises(ValueError, match=f"{name} must be a probability in \\[0, 1\\]"):
+    allowed = "'auto' or a probability" if name == "device_augment" else "a probability"
+    with pytest.raises(ValueError, match=f"{name} must be {allowed} in \\[0, 1\\]"):
         MHRAudioClassifier(**{**TINY, name: value}).fit(X, y)
 
 

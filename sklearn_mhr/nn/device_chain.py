@@ -7,7 +7,22 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["RecordingChain"]
+__all__ = ["RecordingChain", "AUTO_PROBABILITY", "chain_probability"]
+
+# what device_augment="auto" means on a front end that computes power spectra: chosen on the
+# development corpora (docs/benchmarks.md, "Recording chains by default")
+AUTO_PROBABILITY = 0.5
+
+
+def chain_probability(device_augment: float | str, spectral: bool) -> float:
+    """The probability that ``device_augment`` asks for, on a front end that is or is not spectral.
+
+    ``"auto"`` is `AUTO_PROBABILITY` where the front end computes frame power spectra, and 0
+    on the time path, which does not; a number is taken as it is.
+    """
+    if device_augment == "auto":
+        return AUTO_PROBABILITY if spectral else 0.0
+    return float(device_augment)
 
 
 def _uniform(low: float, high: float, shape, device) -> torch.Tensor:

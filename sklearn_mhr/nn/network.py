@@ -7,7 +7,7 @@ from torch import nn
 
 from sklearn_mhr.nn.augment import MapMasking
 from sklearn_mhr.nn.backends import CNNLSTM, FCNN, LightCNN
-from sklearn_mhr.nn.device_chain import RecordingChain
+from sklearn_mhr.nn.device_chain import RecordingChain, chain_probability
 from sklearn_mhr.nn.frontend import CosGaussFrontEnd
 from sklearn_mhr.nn.mel import LogMelFrontEnd
 from sklearn_mhr.nn.mixstyle import FreqMixStyle
@@ -69,10 +69,12 @@ class MHRNet(nn.Module):
     freq_mask_width, time_mask_width, n_masks : int, default=0, 0, 2
         SpecAugment masking of the map in training
         (:class:`~sklearn_mhr.nn.augment.MapMasking`); 0 widths turn it off.
-    device_augment : float, default=0.0
+    device_augment : float or "auto", default="auto"
         Probability that a training clip's frame power spectra go through a
         random recording chain (:class:`~sklearn_mhr.nn.device_chain.RecordingChain`);
-        needs a front end that computes power spectra (not the time path).
+        a number above 0 needs a front end that computes power spectra (not the
+        time path). ``"auto"``: 0.5 on those front ends, 0 on the time path
+        (:func:`~sklearn_mhr.nn.device_chain.chain_probability`).
     freq_mixstyle : float, default=0.0
         Probability that a training batch's maps mix their per-band statistics
         (:class:`~sklearn_mhr.nn.mixstyle.FreqMixStyle`).
@@ -99,7 +101,7 @@ class MHRNet(nn.Module):
                  filter_width="paper", learn_bandwidth=False, compression="relative",
                  top_db=80.0, n_heads=2, context=10, head_hidden=16, head_activation="sigmoid",
                  relevance_scaling="none", back_end="light", back_end_width=16, dropout=0.2,
-                 freq_mask_width=0, time_mask_width=0, n_masks=2, device_augment=0.0,
+                 freq_mask_width=0, time_mask_width=0, n_masks=2, device_augment="auto",
                  freq_mixstyle=0.0, residual_norm=None):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
@@ -117,6 +119,7 @@ class MHRNet(nn.Module):
         self.masking = MapMasking(freq_mask_width, time_mask_width, n_masks)
         self.mixstyle = FreqMixStyle(freq_mixstyle)
         self.residual_norm = ResidualNorm(residual_norm)
+        device_augment = chain_probability(device_augment, self.front_end.spectral)
         if device_augment and not self.front_end.spectral:
             raise ValueError("device_augment draws recording chains on frame power spectra, "
                              "which the time path does not compute; use front_end_path='fft' "
