@@ -16,8 +16,8 @@ from benchmarks.real_corpora.words import build_voices, build_words
 
 DEFAULT_CACHE = Path("~/.cache/sklearn-mhr-bench")
 CORPORA = ("words", "voices", "drums", "notes", "scenes")
-BUILDERS = {"words": build_words, "voices": build_voices, "drums": build_drums, "notes": build_notes,
-            "scenes": build_scenes}
+BUILDERS = {"words": build_words, "voices": build_voices, "drums": build_drums,
+            "notes": build_notes, "scenes": build_scenes}
 
 
 def main(argv: list[str] | None = None) -> int:
