@@ -89,6 +89,46 @@ def test_recording_chain_changes_chosen_clips_only():
     assert (out >= 0).all() and torch.isfinite(out).all()
 
 
+def test_recording_chain_noise_levels_are_the_documented_ones():
+    chain = RecordingChain(1.0, 16000, 4096)
+    torch.manual_seed(0)
+    hiss, hum = chain.noise_levels(torch.full((2000, 1, 1), 3.0, dtype=torch.float64))
+    # hiss 10 to 40 dB below the clip's power on average over the bins, white to pink
+    db = 10 * torch.log10(hiss.mean(dim=(1, 2)) / 3.0)
+    assert db.min() > -40.01 and db.max() < -9.99 and db.max() - db.min() > 25
+    low, high = hiss[:, 0, 50], hiss[:, 0, 2000]  # about 195 Hz and 7.8 kHz
+    assert (low >= high * (1 - 1e-9)).all() and (low > 2 * high).mean(dtype=float) > 0.3
+    # hum in about a third of the clips, 15 to 35 dB below their power, on 50 or 60 Hz lines
+    hummed = hum.sum(dim=(1, 2)) > 0
+    assert 0.28 < hummed.mean(dtype=float) < 0.39
+    hum_db = 10 * torch.log10(hum[hummed].mean(dim=(1, 2)) / 3.0)
+    assert hum_db.min() > -35.1 and hum_db.max() < -14.9
+    peak_hz = hum[hummed, 0].argmax(dim=-1) * 16000 / 4096
+    harmonics = torch.tensor([k * mains for mains in (50.0, 60.0) for k in (1, 2, 3)])
+    assert ((peak_hz[:, None] - harmonics).abs().min(dim=1).values < 16000 / 4096).all()
+
+
+def test_recording_chain_draws_each_frames_hiss_as_gaussian_noise_power(monkeypatch):
+    n_bins = 257
+    chain = RecordingChain(1.0, 16000, 512).train()
+    monkeypatch.setattr(chain, "response", lambda batch: torch.ones(batch, n_bins,
+                                                                      dtype=torch.float64))
+    spectra = torch.ones(100, 800, n_bins, dtype=torch.float64)  # hiss far below 1 survives
+    torch.manual_seed(0)
+    added = chain(spectra) - spectra
+    torch.manual_seed(0)
+    torch.rand(100)  # the draws that choose the clips
+    hiss, hum = chain.noise_levels(torch.ones(100, 1, 1, dtype=torch.float64))
+    hiss, hum = hiss[:, 0], hum[:, 0]
+    # over frames, each bin's noise has the drawn mean and, beside the hum, an exponential's
+    # spread (std = mean)
+    error = (added.mean(dim=1) / (hiss + hum) - 1).abs()
+    assert error.median() < 0.03 and error.max() < 0.25
+    quiet = hum < 0.01 * hiss
+    ratio = ((added.std(dim=1) / hiss)[quiet]).median()
+    assert abs(ratio - 1) < 0.03
+
+
 def test_network_with_device_augment_and_mixstyle_trains_and_infers_unchanged(rng):
     kwargs = dict(n_filters=8, context=2, head_hidden=4, back_end_width=4)
     plain = MHRNet(3, 8000, 200, 80, 33, **kwargs).eval()
