@@ -31,7 +31,9 @@ loaders reads it, with a split that tests generalisation to unseen sources:
     and by a pitch and formant shift (resampled by 0.92 to 1.08), then gain, position and
     noise as in ``words``. ``voices_split.json`` holds out four speakers for test, two male
     and two female from three synthesisers' languages: awb, pc, lj and dita (400 clips;
-    1400 for training).
+    1400 for training). Festival's Czech voices do not always give the same samples for the
+    same text: two builds with one seed differed in 5 of their 400 clips; every other voice
+    is reproduced to the byte.
 
 ``drums`` (``load_urbansound8k`` layout, 22050 Hz mono, 1 s clips)
     Drum one-shots from the Hydrogen drum kits (``hydrogen-drumkits``), classified by

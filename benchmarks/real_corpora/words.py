@@ -87,11 +87,8 @@ def build_words(
         (tmp / word).mkdir()
         for voice in voices:
             for i in range(renditions):
-                rng = sound.rng(seed, "words", voice, word, i)
-                _speak_flite(binary, env, voice, word, rng, spoken)
-                x, rate = sf.read(spoken, dtype="float64", always_2d=True)
-                sound.write(tmp / word / f"{voice}_{word}_{i:02d}.wav",
-                            _clip(x.mean(axis=1), rate, rng), WORDS_RATE)
+                _flite_clip(binary, env, voice, word, sound.rng(seed, "words", voice, word, i),
+                            spoken, tmp / word / f"{voice}_{word}_{i:02d}.wav")
     spoken.unlink(missing_ok=True)
     speakers = {v: VOICES[v][0] for v in voices}
     _write_split(out, speakers, [test_speaker])
@@ -161,11 +158,8 @@ def build_voices(
     for voice in flite_voices:
         for word in words:
             for i in range(renditions):
-                rng = sound.rng(seed, "voices", voice, word, i)
-                _speak_flite(binary, env, voice, word, rng, spoken / "flite.wav")
-                x, rate = sf.read(spoken / "flite.wav", dtype="float64", always_2d=True)
-                sound.write(tmp / word / f"{voice}_{word}_{i:02d}.wav",
-                            _clip(x.mean(axis=1), rate, rng), WORDS_RATE)
+                _flite_clip(binary, env, voice, word, sound.rng(seed, "voices", voice, word, i),
+                            spoken / "flite.wav", tmp / word / f"{voice}_{word}_{i:02d}.wav")
     for voice in festival_voices:
         items, rngs = [], []
         for word in words:
@@ -195,17 +189,22 @@ def _flite_voices(binary: Path, env: dict[str, str]) -> list[str]:
     return [v for v in VOICES if v in listed]
 
 
-def _speak_flite(binary: Path, env: dict[str, str], voice: str, word: str,
-                 rng: np.random.Generator, path: Path) -> None:
-    """Speak `word` with a random speaking rate and mean pitch drawn from `rng`."""
+def _flite_clip(binary: Path, env: dict[str, str], voice: str, word: str,
+                rng: np.random.Generator, scratch: Path, path: Path) -> None:
+    """Speak `word` into `scratch` and write it to `path` as a clip, all drawn from `rng`.
+
+    The speaking rate and mean pitch are random, then as `_clip` places the word.
+    """
     stretch = rng.uniform(0.8, 1.3)
     f0 = VOICES[voice][1] * rng.uniform(0.85, 1.2)
     subprocess.run(
         [str(binary), "-voice", voice,
          "--setf", f"duration_stretch={stretch:.3f}",
          "--setf", f"int_f0_target_mean={f0:.1f}",
-         "-t", word, "-o", str(path)],
+         "-t", word, "-o", str(scratch)],
         env=env, check=True, capture_output=True)
+    x, rate = sf.read(scratch, dtype="float64", always_2d=True)
+    sound.write(path, _clip(x.mean(axis=1), rate, rng), WORDS_RATE)
 
 
 def _clip(x: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
