@@ -12,6 +12,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from benchmarks.real_corpora.packages import unpacked_env
+
 # name in the corpus -> (festival voice, speaker, language)
 FESTIVAL_VOICES = {
     "ked": ("ked_diphone", "ked", "english"),
@@ -28,19 +30,6 @@ FESTIVAL_VOICES = {
     "machac": ("czech_machac", "machac", "czech"),
     "ph": ("czech_ph", "ph", "czech"),
 }
-# festival itself and the shared libraries a minimal system lacks, then lexicons and voices
-PACKAGES = (
-    "festival", "libestools2.5", "libpulse0", "libasyncns0", "libsndfile1", "libflac12",
-    "libmp3lame0", "libmpg123-0", "libogg0", "libopus0", "libvorbis0a", "libvorbisenc2",
-    "libasound2", "libx11-6", "libx11-xcb1", "libxcb1", "libxau6", "libxdmcp6", "libbsd0",
-    "libmd0", "libdbus-1-3",
-    "festlex-poslex", "festlex-cmu", "festlex-ifd", "festival-czech", "festival-ca",
-    "festvox-suopuhe-common",
-    "festvox-kdlpc16k", "festvox-kallpc16k", "festvox-us-slt-hts", "festvox-italp16k",
-    "festvox-itapc16k", "festvox-suopuhe-mv", "festvox-suopuhe-lj", "festvox-ru",
-    "festvox-ca-ona-hts", "festvox-czech-dita", "festvox-czech-krb", "festvox-czech-machac",
-    "festvox-czech-ph",
-)
 
 
 def _library(pkgs: Path) -> Path:
@@ -96,14 +85,10 @@ def synthesise(pkgs: str | os.PathLike, name: str, items: list[tuple[str, float,
                      f"{_scheme_string(str(path))} 'riff)")
     script = work / f".festival-{name}.scm"
     script.write_text("\n".join(lines) + "\n")
-    libs = [str(p) for p in sorted((pkgs / "usr" / "lib").glob("*-linux-gnu"))]
-    libs += [str(p / "pulseaudio") for p in sorted((pkgs / "usr" / "lib").glob("*-linux-gnu"))]
-    env = dict(os.environ)
-    env["LD_LIBRARY_PATH"] = os.pathsep.join([*libs, env.get("LD_LIBRARY_PATH", "")])
     library = str(_library(pkgs)) + os.sep
     done = subprocess.run(
         [str(pkgs / "usr" / "bin" / "festival"), "-q", "--libdir", library, "--datadir",
-         library, "-b", str(script)], env=env, capture_output=True, text=True)
+         library, "-b", str(script)], env=unpacked_env(pkgs), capture_output=True, text=True)
     script.unlink()
     missing = [str(path) for _, _, path in items if not Path(path).is_file()]
     if done.returncode or missing:

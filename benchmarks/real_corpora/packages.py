@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
-from benchmarks.real_corpora import festival
-
+# festival itself and the shared libraries a minimal system lacks, then lexicons and voices
+FESTIVAL = (
+    "festival", "libestools2.5", "libpulse0", "libasyncns0", "libsndfile1", "libflac12",
+    "libmp3lame0", "libmpg123-0", "libogg0", "libopus0", "libvorbis0a", "libvorbisenc2",
+    "libasound2", "libx11-6", "libx11-xcb1", "libxcb1", "libxau6", "libxdmcp6", "libbsd0",
+    "libmd0", "libdbus-1-3",
+    "festlex-poslex", "festlex-cmu", "festlex-ifd", "festival-czech", "festival-ca",
+    "festvox-suopuhe-common",
+    "festvox-kdlpc16k", "festvox-kallpc16k", "festvox-us-slt-hts", "festvox-italp16k",
+    "festvox-itapc16k", "festvox-suopuhe-mv", "festvox-suopuhe-lj", "festvox-ru",
+    "festvox-ca-ona-hts", "festvox-czech-dita", "festvox-czech-krb", "festvox-czech-machac",
+    "festvox-czech-ph",
+)
 # corpus -> the packages it is built from
 PACKAGES = {
     "words": ("flite", "libflite1"),
-    "voices": ("flite", "libflite1", *festival.PACKAGES),
+    "voices": ("flite", "libflite1", *FESTIVAL),
     "drums": ("hydrogen-drumkits",),
     "notes": ("freepats",),
     "scenes": ("openarena-data", "warzone2100-data", "hedgewars-data", "supertux-data",
@@ -50,3 +62,16 @@ def ensure_packages(cache: Path, names: list[str]) -> Path:
             subprocess.run(["dpkg-deb", "-x", str(deb), str(pkgs)], check=True)
             (markers / deb.name).touch()
     return pkgs
+
+
+def unpacked_env(pkgs: Path) -> dict[str, str]:
+    """The environment in which a program of the unpacked tree finds its shared libraries.
+
+    ``LD_LIBRARY_PATH`` starts with ``usr/lib/<arch>-linux-gnu`` of `pkgs` and the
+    ``pulseaudio`` folder below it (festival's sound library keeps a library there).
+    """
+    arches = sorted((Path(pkgs) / "usr" / "lib").glob("*-linux-gnu"))
+    libs = [str(p) for p in arches] + [str(p / "pulseaudio") for p in arches]
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = os.pathsep.join([*libs, env.get("LD_LIBRARY_PATH", "")])
+    return env

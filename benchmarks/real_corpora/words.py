@@ -11,6 +11,7 @@ import numpy as np
 import soundfile as sf
 
 from benchmarks.real_corpora import festival, folders, sound
+from benchmarks.real_corpora.packages import unpacked_env
 
 WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 # voice -> (speaker, approximate mean F0 in Hz of its default prosody)
@@ -28,11 +29,7 @@ VOICES_TEST_SPEAKERS = ("awb", "pc", "lj", "dita")
 
 def _flite(pkgs: Path) -> tuple[Path, dict[str, str]]:
     """The unpacked flite binary and the environment that finds its libraries."""
-    binary = pkgs / "usr" / "bin" / "flite"
-    libs = [str(p) for p in sorted((pkgs / "usr" / "lib").glob("*-linux-gnu"))]
-    env = dict(os.environ)
-    env["LD_LIBRARY_PATH"] = os.pathsep.join([*libs, env.get("LD_LIBRARY_PATH", "")])
-    return binary, env
+    return pkgs / "usr" / "bin" / "flite", unpacked_env(pkgs)
 
 
 def build_words(
@@ -221,7 +218,7 @@ def _clip(x: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
     return y
 
 
-def _write_split(out: Path, speakers: dict[str, str], test_speakers) -> list[str]:
+def _write_split(out: Path, speakers: dict[str, str], test_speakers) -> None:
     """Write ``<out name>_split.json`` holding out every voice of `test_speakers`.
 
     `speakers` maps each voice built to its speaker; a test speaker may also be named by
@@ -237,4 +234,3 @@ def _write_split(out: Path, speakers: dict[str, str], test_speakers) -> list[str
         test_groups += voices
     split = out.with_name(out.name + "_split.json")
     split.write_text(json.dumps({"test_groups": test_groups}, indent=1) + "\n")
-    return test_groups
