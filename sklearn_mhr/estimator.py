@@ -165,7 +165,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         is 0.5, or 0 with ``front_end_path="time"``, which computes no power
         spectra (a number above 0 is refused there). 0 turns it off; chosen
         on the development corpora, where it narrows the gap to devices
-        never heard in training by a third (docs/benchmarks.md).
+        never heard in training by a fifth to a third (docs/benchmarks.md).
     freq_mixstyle : float, default=0.0
         Probability that a training batch mixes its clips' per-band statistics
         (Freq-MixStyle, :class:`~sklearn_mhr.nn.mixstyle.FreqMixStyle`): each
