@@ -8,7 +8,7 @@ from tasks import noise_task
 
 from sklearn_mhr import MHRAudioClassifier
 from sklearn_mhr.nn import MHRNet
-from sklearn_mhr.nn.device_chain import AUTO_PROBABILITY, RecordingChain
+from sklearn_mhr.nn.device_chain import AUTO_PROBABILITY, RecordingChain, exponential_draws
 from sklearn_mhr.nn.mixstyle import FreqMixStyle
 from sklearn_mhr.nn.residual_norm import ResidualNorm
 from sklearn_mhr.presets import paper_dcase2020, paper_urbansound8k
@@ -127,6 +127,24 @@ def test_recording_chain_draws_each_frames_hiss_as_gaussian_noise_power(monkeypa
     quiet = hum < 0.01 * hiss
     ratio = ((added.std(dim=1) / hiss)[quiet]).median()
     assert abs(ratio - 1) < 0.03
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_exponential_draws_are_exp1_and_fixed_by_torchs_seed(dtype):
+    like = torch.empty(400, 500, dtype=dtype)
+    torch.manual_seed(3)
+    a = exponential_draws(like)
+    b = exponential_draws(like)
+    torch.manual_seed(3)
+    assert torch.equal(exponential_draws(like), a)  # torch's seed fixes the draws
+    assert a.shape == like.shape and a.dtype == dtype and a.device == like.device
+    assert not torch.equal(a, b)  # and successive calls differ
+    x = a.double().flatten()
+    assert (x >= 0).all()
+    assert abs(x.mean() - 1) < 0.01 and abs(x.std() - 1) < 0.01
+    # quantiles of Exp(1): -log(1 - q)
+    q = torch.tensor([0.1, 0.5, 0.9, 0.99], dtype=torch.float64)
+    assert torch.allclose(torch.quantile(x[:100_000], q), -torch.log1p(-q), rtol=0.03)
 
 
 def test_network_with_device_augment_and_mixstyle_trains_and_infers_unchanged(rng):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["RecordingChain", "AUTO_PROBABILITY", "chain_probability"]
+__all__ = ["RecordingChain", "AUTO_PROBABILITY", "chain_probability",
+           "exponential_draws"]
 
 # what device_augment="auto" means on a front end that computes power spectra: chosen on the
 # development corpora (docs/benchmarks.md, "Recording chains by default")
@@ -27,6 +29,24 @@ def chain_probability(device_augment: float | str, spectral: bool) -> float:
 
 def _uniform(low: float, high: float, shape, device) -> torch.Tensor:
     return low + (high - low) * torch.rand(shape, device=device)
+
+
+def exponential_draws(like: torch.Tensor) -> torch.Tensor:
+    """Independent Exp(1) draws of the shape, dtype and device of ``like``.
+
+    On the CPU, numpy's ziggurat sampler (seeded from torch's generator, so
+    ``torch.manual_seed`` and the estimator's ``random_state`` still fix every
+    draw) is about twice as fast as ``-log1p(-U)`` on torch's sequential
+    generator, and four times as fast as ``Tensor.exponential_``; elsewhere
+    the draws are ``-log1p(-U)`` on the device.
+    """
+    if like.device.type != "cpu" or like.dtype not in (torch.float32, torch.float64):
+        return torch.rand_like(like).neg_().log1p_().neg_()
+    seed = int(torch.randint(0, 2**62, (1,)))
+    dtype = np.float32 if like.dtype == torch.float32 else np.float64
+    out = np.empty(tuple(like.shape), dtype=dtype)
+    np.random.default_rng(seed).standard_exponential(out=out, dtype=dtype, method="zig")
+    return torch.from_numpy(out)
 
 
 class RecordingChain(nn.Module):
@@ -132,7 +152,6 @@ class RecordingChain(nn.Module):
         recorded = spectra.index_select(0, index)
         recorded.mul_(self.response(index.numel()).to(spectra.dtype).unsqueeze(1))
         hiss, hum = self.noise_levels(recorded.mean(dim=(1, 2), keepdim=True))
-        # Exp(1) draws as -log(1 - U): on a CPU four times faster than Tensor.exponential_
-        draws = torch.rand_like(recorded).neg_().log1p_().neg_()
+        draws = exponential_draws(recorded)
         recorded.add_(draws.mul_(hiss).add_(hum))
         return spectra.index_copy(0, index, recorded)
