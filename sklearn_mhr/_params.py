@@ -28,7 +28,7 @@ __all__ = ["CHOICES", "check_params"]
 #: valid values of each option parameter, in the order the docs list them
 CHOICES = {
     "front_end": tuple(FRONT_ENDS),
-    "front_end_path": PATHS,
+    "front_end_path": ("auto",) + PATHS,
     "compression": COMPRESSIONS,
     "filter_init": INITS,
     "filter_width": WIDTHS,
@@ -132,7 +132,7 @@ def check_params(est) -> None:
         problems.append(
             f"freq_mask_width={p['freq_mask_width']} exceeds n_filters={p['n_filters']}: a mask "
             "covers at most every filter; use at most n_filters")
-    if p["front_end"] == "mel" and p["front_end_path"] != "fft":
+    if p["front_end"] == "mel" and p["front_end_path"] not in ("auto", "fft"):
         problems.append(f"front_end_path={p['front_end_path']!r} applies to front_end='cosgauss' "
                         "only; the mel front end has a single path, 'fft'")
     if (p["front_end"] == "cosgauss" and p["front_end_path"] == "time"

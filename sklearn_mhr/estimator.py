@@ -67,12 +67,16 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         compares them.
     learn_bandwidth : bool, default=False
         Learn each filter's width independently of its centre frequency.
-    front_end_path : {"fft", "time", "analytic"}, default="fft"
-        Frequency-domain computation (fast), the paper's time-domain
-        convolution (reference; hundreds of times slower), or the filters'
-        closed-form spectra on a DFT as long as the window (fastest; the
-        kernel length sets a Gaussian taper instead of a truncation, so the
-        filters have no side lobes). docs/method.md compares them.
+    front_end_path : {"auto", "fft", "time", "analytic"}, default="auto"
+        Frequency-domain computation of the kernels' full convolution
+        (fast), the paper's time-domain convolution (reference; hundreds of
+        times slower), or the filters' closed-form spectra on a DFT as long
+        as the window (fastest; the kernel length sets a Gaussian taper
+        instead of a truncation, so the filters have no side lobes).
+        ``"auto"`` is ``"analytic"`` for the learnable filters, which scored
+        higher than ``"fft"`` on drums, notes and scenes and within the
+        spread of it on spoken words (docs/benchmarks.md), and ``"fft"`` for
+        the mel front end, whose one path it is. docs/method.md compares them.
     compression : {"relative", "log", "pcen"}, default="relative"
         How either front end turns filter energies into the map:
         ``log(1 + E / (floor * max E))``, which ignores the clip's gain and
@@ -282,7 +286,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def __init__(self, *, sample_rate=16000, front_end="cosgauss", n_filters=80,
                  filter_init="mel", filter_width="paper", learn_bandwidth=False,
-                 front_end_path="fft", compression="relative", top_db=80.0, window_duration=0.0464,
+                 front_end_path="auto", compression="relative", top_db=80.0, window_duration=0.0464,
                  hop_duration=0.0232, kernel_duration=0.016, n_heads=2, context=10,
                  head_hidden=16, head_activation="sigmoid", relevance_scaling="none",
                  back_end="light", back_end_width=16, dropout=0.2, max_epochs=30,

@@ -107,10 +107,11 @@ def paper_urbansound8k(**overrides) -> MHRAudioClassifier:
 
     22,050 Hz audio in 4 s clips (the loader's defaults); 46 ms windows with
     23 ms hop and 16 ms kernels, as in the acoustic-scene set-up; 80 filters
-    with mel initialisation; 2 heads whose weights are a softmax over each
-    band's filters per frame (the paper's urban-sound variant); the CNN-LSTM
-    back end; Adam; light SpecAugment masking (2 masks of up to 8 filters and
-    2 of up to 16 frames) and random 3 s crops in training.
+    with mel initialisation, computed on the frequency path; 2 heads whose
+    weights are a softmax over each band's filters per frame (the paper's
+    urban-sound variant); the CNN-LSTM back end; Adam; light SpecAugment
+    masking (2 masks of up to 8 filters and 2 of up to 16 frames) and random
+    3 s crops in training.
 
     The paper gives the back end and the softmax heads for this corpus but
     not every training detail; the authors' code does
@@ -155,8 +156,9 @@ def paper_urbansound8k(**overrides) -> MHRAudioClassifier:
     """
     return _build(dict(
         sample_rate=22050, window_duration=0.0464, hop_duration=0.0232, kernel_duration=0.016,
-        n_filters=80, filter_init="mel", n_heads=2, context=10, head_hidden=50,
-        head_activation="softmax", back_end="cnn_lstm", back_end_width=16, dropout=0.3,
+        n_filters=80, filter_init="mel", front_end_path="fft", n_heads=2, context=10,
+        head_hidden=50, head_activation="softmax", back_end="cnn_lstm", back_end_width=16,
+        dropout=0.3,
         freq_mask_width=8, time_mask_width=16, n_masks=2, random_crop=3.0,
         device_augment=0.0,  # the paper draws no recording chains
         optimizer="adam", lr=1e-3, max_epochs=60, batch_size=32,

@@ -189,7 +189,8 @@ def test_default_draws_chains_on_half_the_clips():
 
 @pytest.mark.parametrize("front_end, path, expected", [
     ("cosgauss", "fft", AUTO_PROBABILITY), ("cosgauss", "analytic", AUTO_PROBABILITY),
-    ("mel", "fft", AUTO_PROBABILITY), ("cosgauss", "time", 0.0)])
+    ("cosgauss", "auto", AUTO_PROBABILITY), ("mel", "fft", AUTO_PROBABILITY),
+    ("mel", "auto", AUTO_PROBABILITY), ("cosgauss", "time", 0.0)])
 def test_auto_chains_wherever_power_spectra_are_computed(front_end, path, expected):
     net = MHRNet(3, 8000, 64, 32, 33, front_end=front_end, n_filters=8, front_end_path=path,
                  device_augment="auto")

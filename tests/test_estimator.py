@@ -13,6 +13,8 @@ from sklearn.pipeline import make_pipeline
 from tasks import tone_task
 
 from sklearn_mhr import MHRAudioClassifier
+from sklearn_mhr.nn import MHRNet
+from sklearn_mhr.nn.network import resolve_front_end_path
 
 SMALL = dict(sample_rate=8000, n_filters=16, context=3, head_hidden=8, back_end_width=8,
              max_epochs=6, batch_size=16, lr=3e-3, random_state=0)
@@ -184,7 +186,7 @@ def test_cross_val_score(data):
 @pytest.mark.parametrize("params", [
     dict(front_end="mel", n_heads=0),
     dict(front_end_path="time"),
-    dict(front_end_path="analytic", filter_width="mel"),
+    dict(front_end_path="fft", filter_width="mel"),
     dict(back_end="fcnn"),
     dict(back_end="cnn_lstm"),
     dict(head_activation="softmax", n_heads=3),
@@ -335,3 +337,32 @@ def test_extra_callbacks_run_and_are_checked(data):
                        ([("early_stopping", CountEpochs())], "a name the estimator uses")]:
         with pytest.raises(ValueError, match=match):
             MHRAudioClassifier(**SMALL, callbacks=bad).fit(X, y)
+
+
+@pytest.mark.parametrize("front_end, path, expected", [
+    ("cosgauss", "auto", "analytic"), ("mel", "auto", "fft"),
+    ("cosgauss", "fft", "fft"), ("cosgauss", "analytic", "analytic"), ("cosgauss", "time", "time"),
+])
+def test_auto_front_end_path_is_analytic_for_the_learnable_filters_only(front_end, path,
+                                                                         expected):
+    assert resolve_front_end_path(path, front_end) == expected
+    net = MHRNet(3, 8000, 64, 32, 33, front_end=front_end, n_filters=8, front_end_path=path,
+                 device_augment=0)
+    if front_end == "cosgauss":
+        assert net.front_end.path == expected
+        # the analytic path's DFT is the window's; the fft path's holds a full convolution
+        assert net.front_end.n_fft == (64 if expected == "analytic" else 96)
+    else:
+        assert net.front_end.n_fft == 64  # the mel front end's one path: the window's DFT
+
+
+def test_default_fit_uses_the_analytic_path_and_the_mel_front_end_its_own(data):
+    X, y = data
+    params = {**SMALL, "max_epochs": 1}
+    assert MHRAudioClassifier().front_end_path == "auto"
+    fitted = MHRAudioClassifier(**params).fit(X[:24], y[:24])
+    assert fitted.net_.module_.front_end.path == "analytic"
+    explicit = MHRAudioClassifier(**params, front_end_path="analytic").fit(X[:24], y[:24])
+    np.testing.assert_array_equal(fitted.predict_proba(X[:5]), explicit.predict_proba(X[:5]))
+    mel = MHRAudioClassifier(**params, front_end="mel", n_heads=0).fit(X[:24], y[:24])
+    assert mel.predict_proba(X[:5]).shape == (5, 3)

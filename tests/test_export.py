@@ -17,9 +17,9 @@ ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
 VARIANTS = {"defaults": {}, "mel baseline": {"front_end": "mel", "n_heads": 0},
-            "fcnn, softmax heads, analytic path": {"back_end": "fcnn", "n_heads": 4,
-                                                    "head_activation": "softmax",
-                                                    "front_end_path": "analytic"}}
+            "fcnn, softmax heads, fft path": {"back_end": "fcnn", "n_heads": 4,
+                                               "head_activation": "softmax",
+                                               "front_end_path": "fft"}}
 
 
 @pytest.fixture(scope="module", params=VARIANTS)

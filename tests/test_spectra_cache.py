@@ -86,7 +86,7 @@ def test_network_forward_takes_spectra_as_keyword(rng):
 
 @pytest.mark.parametrize("extra", [{}, {"validation_fraction": 0.25, "patience": 1},
                                    {"front_end": "mel", "n_heads": 0},
-                                   {"front_end_path": "analytic", "compression": "pcen"},
+                                   {"front_end_path": "fft", "compression": "pcen"},
                                    {"freq_mask_width": 2, "time_mask_width": 2}])
 def test_fit_on_spectra_trains_the_model_of_a_fit_on_waveforms(extra):
     X, y = tone_task(36, seed=1)

@@ -14,10 +14,23 @@ from sklearn_mhr.nn.mixstyle import FreqMixStyle
 from sklearn_mhr.nn.relevance import MultiHeadRelevance
 from sklearn_mhr.nn.residual_norm import ResidualNorm
 
-__all__ = ["MHRNet", "FRONT_ENDS", "BACK_ENDS"]
+__all__ = ["MHRNet", "FRONT_ENDS", "BACK_ENDS", "resolve_front_end_path"]
 
 FRONT_ENDS = {"cosgauss": CosGaussFrontEnd, "mel": LogMelFrontEnd}
 BACK_ENDS = {"light": LightCNN, "fcnn": FCNN, "cnn_lstm": CNNLSTM}
+
+
+def resolve_front_end_path(front_end_path: str, front_end: str) -> str:
+    """The path that ``front_end_path`` asks for with ``front_end``.
+
+    ``"auto"`` is ``"analytic"`` for the learnable filters (chosen on the
+    development corpora: docs/benchmarks.md, "The filters' shape under
+    recording chains") and ``"fft"``, its one path, for the mel front end;
+    any other value is taken as it is.
+    """
+    if front_end_path == "auto":
+        return "analytic" if front_end == "cosgauss" else "fft"
+    return front_end_path
 
 
 def _lookup(registry: dict, kind: str, name) -> type:
@@ -42,8 +55,9 @@ class MHRNet(nn.Module):
         Learnable filterbank or fixed log-mel (the baseline).
     n_filters : int, default=80
         Filters (or mel bands).
-    front_end_path : {"fft", "time", "analytic"}, default="fft"
-        How the learnable front end computes energies (its ``path``).
+    front_end_path : {"auto", "fft", "time", "analytic"}, default="auto"
+        How the learnable front end computes energies (its ``path``);
+        ``"auto"``: see :func:`resolve_front_end_path`.
     filter_init : {"mel", "uniform", "random"}, default="mel"
         Initial centre frequencies of the learnable filters (its ``init``).
     filter_width : {"paper", "mel"}, default="paper"
@@ -97,7 +111,7 @@ class MHRNet(nn.Module):
     """
 
     def __init__(self, n_classes, sample_rate, win_length, hop_length, kernel_size, *,
-                 front_end="cosgauss", n_filters=80, front_end_path="fft", filter_init="mel",
+                 front_end="cosgauss", n_filters=80, front_end_path="auto", filter_init="mel",
                  filter_width="paper", learn_bandwidth=False, compression="relative",
                  top_db=80.0, n_heads=2, context=10, head_hidden=16, head_activation="sigmoid",
                  relevance_scaling="none", back_end="light", back_end_width=16, dropout=0.2,
@@ -107,7 +121,8 @@ class MHRNet(nn.Module):
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
         back_cls = _lookup(BACK_ENDS, "back_end", back_end)
         self.front_end = front_cls(n_filters, sample_rate, win_length, hop_length, kernel_size,
-                                   path=front_end_path, init=filter_init, width=filter_width,
+                                   path=resolve_front_end_path(front_end_path, front_end),
+                                   init=filter_init, width=filter_width,
                                    learn_bandwidth=learn_bandwidth, compression=compression,
                                    top_db=top_db)
         self.relevance = (
