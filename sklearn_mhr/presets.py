@@ -158,8 +158,7 @@ def paper_urbansound8k(**overrides) -> MHRAudioClassifier:
         sample_rate=22050, window_duration=0.0464, hop_duration=0.0232, kernel_duration=0.016,
         n_filters=80, filter_init="mel", front_end_path="fft", n_heads=2, context=10,
         head_hidden=50, head_activation="softmax", back_end="cnn_lstm", back_end_width=16,
-        dropout=0.3,
-        freq_mask_width=8, time_mask_width=16, n_masks=2, random_crop=3.0,
+        dropout=0.3, freq_mask_width=8, time_mask_width=16, n_masks=2, random_crop=3.0,
         device_augment=0.0,  # the paper draws no recording chains
         optimizer="adam", lr=1e-3, max_epochs=60, batch_size=32,
     ), overrides)
