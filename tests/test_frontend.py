@@ -339,3 +339,39 @@ def test_log_mel_front_end_matches_numpy(rng):
     expected = np.log(power @ mel_filter_matrix(20, 400, 16000).T + 1e-6).T
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
     assert not list(fe.parameters())
+
+
+@pytest.mark.parametrize("path", ["fft", "analytic"])
+def test_inference_keeps_the_filter_weights_only_while_the_parameters_keep_their_values(path):
+    torch.manual_seed(0)
+    fe = CosGaussFrontEnd(8, 16000, 400, 160, 129, path=path, learn_bandwidth=True)
+    x = torch.randn(2, 4000)
+    calls = []
+    compute = fe._compute_gain_t
+    fe._compute_gain_t = lambda: calls.append(1) or compute()
+    with torch.no_grad():
+        first = fe(x)
+        assert torch.equal(fe(x), first) and len(calls) == 1  # reused
+        # a change that bypasses autograd's version counter is still seen
+        fe.filterbank.mu.data[3] += 0.05
+        changed = fe(x)
+        fe.filterbank.log_width.data[0] = 0.2
+        widened = fe(x)
+    assert len(calls) == 3
+    assert not torch.equal(changed, first) and not torch.equal(widened, changed)
+    # the kept weights are exactly those computed afresh, with autograd on
+    torch.testing.assert_close(fe(x), widened, rtol=0, atol=0)
+    assert len(calls) == 4
+    # another dtype is another set of weights
+    with torch.no_grad():
+        as_double = fe.double()(x.double())
+    assert as_double.dtype == torch.float64 and len(calls) == 5
+
+
+def test_training_never_uses_kept_filter_weights():
+    fe = CosGaussFrontEnd(8, 16000, 400, 160, 129, path="analytic")
+    x = torch.randn(2, 4000)
+    with torch.no_grad():
+        fe(x)
+    fe(x).sum().backward()  # weights kept without autograd carry no graph
+    assert fe.filterbank.mu.grad is not None and torch.all(fe.filterbank.mu.grad != 0)

@@ -160,6 +160,13 @@ def _filtered_power(frames: torch.Tensor, gain_t: torch.Tensor, n_fft: int) -> t
     return _rfft_power(frames, n_fft) @ gain_t
 
 
+def _same_values(saved: tuple, params: tuple) -> bool:
+    """Whether ``params`` hold the values of ``saved``, on the same device, in the same dtype."""
+    return len(saved) == len(params) and all(
+        a.device == b.device and a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
+        for a, b in zip(saved, params))
+
+
 def time_energy(frames: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     """Mean squared output of the valid convolution of each frame with each kernel.
 
@@ -226,6 +233,7 @@ class CosGaussFrontEnd(nn.Module):
         self.path, self.chunk_samples = path, int(chunk_samples)
         self.compression = Compression(compression, n_filters, top_db=top_db, eps=eps)
         self.normalize_kernels = compression != "log"
+        self._gain_cache = None  # (key, parameter values, weights): see _gain_t
         self.taper = taper_width(kernel_size)
         self.n_fft = (scipy.fft.next_fast_len(self.win_length, real=True) if path == "analytic"
                       else fft_length(self.win_length, kernel_size))
@@ -313,7 +321,27 @@ class CosGaussFrontEnd(nn.Module):
         return self.path != "time"
 
     def _gain_t(self) -> torch.Tensor:
-        """The spectral paths' weights on the rfft bins, transposed: (n_bins, n_filters)."""
+        """The spectral paths' weights on the rfft bins, transposed: (n_bins, n_filters).
+
+        Without autograd (inference) the weights are kept as long as the
+        filters' parameters keep their values, compared element by element:
+        inference on the CPU runs long clips one per batch, and recomputing
+        the weights for each cost about a sixth of its time at 44.1 kHz.
+        """
+        caching = not (torch.is_grad_enabled() or torch.compiler.is_compiling()
+                       or torch.compiler.is_exporting() or torch.jit.is_tracing())
+        if not caching:
+            return self._compute_gain_t()
+        key = (self.path, self.n_fft, self.win_length, self.normalize_kernels)
+        params = tuple(self.filterbank.parameters())
+        cached = getattr(self, "_gain_cache", None)
+        if cached is not None and cached[0] == key and _same_values(cached[1], params):
+            return cached[2]
+        gain_t = self._compute_gain_t()
+        self._gain_cache = (key, tuple(p.detach().clone() for p in params), gain_t)
+        return gain_t
+
+    def _compute_gain_t(self) -> torch.Tensor:
         if self.path == "analytic":
             return self.analytic_gain().T
         return fft_gain(self.kernels(), self.win_length, self.n_fft).T
