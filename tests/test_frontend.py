@@ -327,6 +327,16 @@ def test_chunked_front_end_equals_one_pass(path):
     torch.testing.assert_close(chunked.filterbank.mu.grad, whole.filterbank.mu.grad)
 
 
+def test_chunked_mel_front_end_equals_one_pass():
+    chunked = LogMelFrontEnd(20, 16000, 400, 160, chunk_samples=7 * 2 * 400)
+    whole = LogMelFrontEnd(20, 16000, 400, 160, chunk_samples=2**30)
+    x = torch.randn(2, 16000, dtype=torch.float64)
+    chunked, whole = chunked.double(), whole.double()
+    assert torch.equal(chunked.power_spectra(x), whole.power_spectra(x))
+    torch.testing.assert_close(chunked(x), whole(x))
+    torch.testing.assert_close(chunked.from_spectra(chunked.power_spectra(x)), whole(x))
+
+
 def test_log_mel_front_end_matches_numpy(rng):
     from sklearn_mhr.nn.melscale import mel_filter_matrix
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["n_frames", "frame_signal"]
+__all__ = ["n_frames", "frame_signal", "frame_chunks", "CHUNK_SAMPLES"]
+
+#: samples in flight per chunk of frames: spectra that fit in the processor's cache
+CHUNK_SAMPLES = 2**20
 
 
 def n_frames(n_samples: int, win_length: int, hop_length: int) -> int:
@@ -37,3 +40,17 @@ def frame_signal(x: torch.Tensor, win_length: int, hop_length: int) -> torch.Ten
     if not torch.compiler.is_exporting() and x.shape[-1] < win_length:
         x = torch.nn.functional.pad(x, (0, win_length - x.shape[-1]))
     return x.unfold(-1, win_length, hop_length)
+
+
+def frame_chunks(batch: int, n: int, length: int, chunk_samples: int = CHUNK_SAMPLES
+                 ) -> tuple[int, range | list]:
+    """Frames per chunk, and the chunks' first frames, for ``length`` samples in flight a frame.
+
+    ``batch`` clips of ``n`` frames are processed ``step`` frames of each clip
+    at a time, about ``chunk_samples`` samples in all; an exported graph
+    takes one chunk (no loop over a length it varies).
+    """
+    if torch.compiler.is_exporting():
+        return n, [0]
+    step = max(1, int(chunk_samples) // (batch * length))
+    return step, range(0, n, step)

@@ -32,7 +32,7 @@ from torch import nn
 
 from sklearn_mhr.nn.compression import Compression
 from sklearn_mhr.nn.cosgauss import CosGaussFilterbank
-from sklearn_mhr.nn.framing import frame_signal
+from sklearn_mhr.nn.framing import CHUNK_SAMPLES, frame_chunks, frame_signal
 
 __all__ = ["CosGaussFrontEnd", "fft_energy", "fft_gain", "time_energy", "fft_length",
            "analytic_response", "taper_width", "PATHS"]
@@ -215,7 +215,8 @@ class CosGaussFrontEnd(nn.Module):
 
     def __init__(self, n_filters, sample_rate, win_length, hop_length, kernel_size=None, *,
                  path="fft", init="mel", width="paper", learn_bandwidth=False, f_min=0.0,
-                 compression="relative", top_db=80.0, eps=1e-6, chunk_samples=2**20):
+                 compression="relative", top_db=80.0, eps=1e-6,
+                 chunk_samples=CHUNK_SAMPLES):
         super().__init__()
         if path not in PATHS:
             raise ValueError(f"path must be one of {PATHS}, got {path!r}")
@@ -346,14 +347,6 @@ class CosGaussFrontEnd(nn.Module):
             return self.analytic_gain().T
         return fft_gain(self.kernels(), self.win_length, self.n_fft).T
 
-    def _chunk_starts(self, batch: int, n: int, length: int) -> tuple[int, range | list]:
-        """Frames per chunk, and the chunks' first frames, for ``length`` samples a frame."""
-        # one chunk in an exported graph: no loop over a length it varies
-        if torch.compiler.is_exporting():
-            return n, [0]
-        step = max(1, self.chunk_samples // (batch * length))
-        return step, range(0, n, step)
-
     def power_spectra(self, x: torch.Tensor) -> torch.Tensor:
         """Power spectra of the scaled, windowed frames: the part that depends on the input alone.
 
@@ -365,7 +358,7 @@ class CosGaussFrontEnd(nn.Module):
             raise ValueError("the time path convolves frames with kernels: it has no power "
                              "spectra to compute")
         frames = frame_signal(self.compression.scale_input(x), self.win_length, self.hop_length)
-        step, starts = self._chunk_starts(*frames.shape[:2], self.n_fft)
+        step, starts = frame_chunks(*frames.shape[:2], self.n_fft, self.chunk_samples)
         chunks = [_rfft_power(frames[:, s:s + step] * self.window, self.n_fft) for s in starts]
         return chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)
 
@@ -386,7 +379,7 @@ class CosGaussFrontEnd(nn.Module):
             kernels = self.kernels()
         # samples per frame in flight: the DFT, or the conv's output and input
         length = self.n_fft if self.spectral else self.win_length + kernels.shape[-1]
-        step, starts = self._chunk_starts(*frames.shape[:2], length)
+        step, starts = frame_chunks(*frames.shape[:2], length, self.chunk_samples)
         chunks = []
         for start in starts:
             windowed = frames[:, start:start + step] * self.window

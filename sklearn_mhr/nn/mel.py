@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from sklearn_mhr.nn.compression import Compression
-from sklearn_mhr.nn.framing import frame_signal
+from sklearn_mhr.nn.framing import CHUNK_SAMPLES, frame_chunks, frame_signal
 from sklearn_mhr.nn.melscale import mel_filter_matrix, mel_frequencies
 
 __all__ = ["LogMelFrontEnd"]
@@ -42,6 +42,10 @@ class LogMelFrontEnd(nn.Module):
         (:class:`~sklearn_mhr.nn.compression.Compression`).
     top_db, eps
         Passed to :class:`~sklearn_mhr.nn.compression.Compression`.
+    chunk_samples : int, default=2**20
+        Frames are transformed in chunks of about this many samples, as in
+        :class:`~sklearn_mhr.nn.frontend.CosGaussFrontEnd`; the result does
+        not change.
 
     Shapes
     ------
@@ -50,7 +54,7 @@ class LogMelFrontEnd(nn.Module):
 
     def __init__(self, n_filters, sample_rate, win_length, hop_length, kernel_size=None, *,
                  path="fft", init="mel", width="paper", learn_bandwidth=False, f_min=0.0,
-                 compression="relative", top_db=80.0, eps=1e-6):
+                 compression="relative", top_db=80.0, eps=1e-6, chunk_samples=CHUNK_SAMPLES):
         super().__init__()
         if path != "fft":
             raise ValueError(f"the mel front end has a single path, 'fft'; got path={path!r}")
@@ -59,6 +63,7 @@ class LogMelFrontEnd(nn.Module):
         self.win_length, self.hop_length = int(win_length), int(hop_length)
         self.n_fft = self.win_length  # the DFT of the frame itself
         self.f_min = float(f_min)
+        self.chunk_samples = int(chunk_samples)
         self.compression = Compression(compression, self.n_filters, top_db=top_db, eps=eps)
         mel = mel_filter_matrix(self.n_filters, self.win_length, self.sample_rate, f_min)
         # power spectrum / win_length is a per-sample energy, comparable to CosGaussFrontEnd
@@ -89,17 +94,25 @@ class LogMelFrontEnd(nn.Module):
     #: the energies weigh frame power spectra (see CosGaussFrontEnd.spectral)
     spectral = True
 
-    def _power(self, x: torch.Tensor) -> torch.Tensor:
-        frames = frame_signal(x, self.win_length, self.hop_length) * self.window
-        spec = torch.fft.rfft(frames)
-        return spec.real.square() + spec.imag.square()
+    def _chunked(self, x: torch.Tensor, then) -> torch.Tensor:
+        """``then(power spectra)`` of the frames of ``x``, a chunk of frames at a time.
+
+        Shapes: (batch, n_samples) -> (batch, n_frames, columns of ``then``'s result).
+        """
+        frames = frame_signal(x, self.win_length, self.hop_length)
+        step, starts = frame_chunks(*frames.shape[:2], self.win_length, self.chunk_samples)
+        chunks = []
+        for start in starts:
+            spec = torch.fft.rfft(frames[:, start:start + step] * self.window)
+            chunks.append(then(spec.real.square() + spec.imag.square()))
+        return chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)
 
     def power_spectra(self, x: torch.Tensor) -> torch.Tensor:
         """Power spectra of the scaled, windowed frames, (batch, n_frames, win_length // 2 + 1).
 
         ``from_spectra(power_spectra(x))`` equals ``forward(x)``.
         """
-        return self._power(self.compression.scale_input(x))
+        return self._chunked(self.compression.scale_input(x), lambda power: power)
 
     def from_spectra(self, power: torch.Tensor) -> torch.Tensor:
         """The map from :meth:`power_spectra`.
@@ -110,7 +123,7 @@ class LogMelFrontEnd(nn.Module):
 
     def energy(self, x: torch.Tensor) -> torch.Tensor:
         """Mel energies before compression, (batch, n_samples) -> (batch, n_filters, n_frames)."""
-        return (self._power(x) @ self.mel_t).transpose(1, 2)
+        return self._chunked(x, lambda power: power @ self.mel_t).transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.compression(self.energy(self.compression.scale_input(x))).contiguous()
