@@ -113,7 +113,7 @@ class MHRNet(nn.Module):
     def __init__(self, n_classes, sample_rate, win_length, hop_length, kernel_size, *,
                  front_end="cosgauss", n_filters=80, front_end_path="auto", filter_init="mel",
                  filter_width="paper", learn_bandwidth=False, compression="relative",
-                 top_db=80.0, n_heads=2, context=5, head_hidden=8, head_activation="sigmoid",
+                 top_db=80.0, n_heads=2, context=10, head_hidden=16, head_activation="sigmoid",
                  relevance_scaling="none", back_end="light", back_end_width=16, dropout=0.2,
                  freq_mask_width=0, time_mask_width=0, n_masks=2, device_augment="auto",
                  freq_mixstyle=0.0, residual_norm=None):
