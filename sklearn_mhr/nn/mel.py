@@ -8,6 +8,7 @@ from torch import nn
 
 from sklearn_mhr.nn.compression import Compression
 from sklearn_mhr.nn.framing import CHUNK_SAMPLES, frame_chunks, frame_signal
+from sklearn_mhr.nn.frontend import _rfft_power
 from sklearn_mhr.nn.melscale import mel_filter_matrix, mel_frequencies
 
 __all__ = ["LogMelFrontEnd"]
@@ -100,11 +101,11 @@ class LogMelFrontEnd(nn.Module):
         Shapes: (batch, n_samples) -> (batch, n_frames, columns of ``then``'s result).
         """
         frames = frame_signal(x, self.win_length, self.hop_length)
-        step, starts = frame_chunks(*frames.shape[:2], self.win_length, self.chunk_samples)
+        step, starts = frame_chunks(*frames.shape[:2], self.n_fft, self.chunk_samples)
         chunks = []
         for start in starts:
-            spec = torch.fft.rfft(frames[:, start:start + step] * self.window)
-            chunks.append(then(spec.real.square() + spec.imag.square()))
+            chunks.append(then(_rfft_power(frames[:, start:start + step] * self.window,
+                                           self.n_fft)))
         return chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)
 
     def power_spectra(self, x: torch.Tensor) -> torch.Tensor:
