@@ -166,15 +166,16 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         device: a random band limit, resonances and tilt, hiss and sometimes
         mains hum, drawn on its frames' power spectra
         (:class:`~sklearn_mhr.nn.device_chain.RecordingChain`). ``"auto"``
-        is 0.5, or 0 with ``front_end_path="time"``, which computes no power
-        spectra (a number above 0 is refused there). 0 turns it off; chosen
-        on the development corpora, where it narrows the gap to devices
-        never heard in training by a fifth to a third (docs/benchmarks.md).
-    freq_mixstyle : float, default=0.0
+        is 0.8, or 0 with ``front_end_path="time"``, which computes no power
+        spectra (a number above 0 is refused there). 0 turns it off.
+    freq_mixstyle : float, default=0.3
         Probability that a training batch mixes its clips' per-band statistics
         (Freq-MixStyle, :class:`~sklearn_mhr.nn.mixstyle.FreqMixStyle`): each
         clip's map keeps its pattern but takes band levels between its own
         and another clip's, as another device would give. 0 turns it off.
+        Chosen with the chains of ``device_augment="auto"`` on the development
+        corpora, where the two together leave under half the gap to devices
+        never heard in training that a fit without them shows (docs/benchmarks.md).
     residual_norm : float or None, default=None
         Residual normalisation of the map before the heads, in training and
         at inference: ``lam * map + `` the map standardised per filter over
@@ -293,7 +294,7 @@ class MHRAudioClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  batch_size=32, lr=1e-3, filter_lr_factor=1.0, weight_decay=0.0,
                  optimizer="adam", momentum=0.9, lr_schedule="cosine", restart_period=10,
                  mixup_alpha=0.0, freq_mask_width=0, time_mask_width=0, n_masks=2,
-                 device_augment="auto", freq_mixstyle=0.0, residual_norm=None, distill_weight=0.5,
+                 device_augment="auto", freq_mixstyle=0.3, residual_norm=None, distill_weight=0.5,
                  distill_temperature=2.0, random_crop=None,
                  validation_fraction=None, patience=5,
                  spectra_cache_mb=2048, warm_start=False, device="auto", precision="float32",

@@ -95,7 +95,7 @@ def main(out: Path, resume: bool) -> None:
     (out / "grads").mkdir(parents=True, exist_ok=True)
     X, y = grads_data()
     MHRAudioClassifier(**TINY, max_epochs=1, batch_size=4, dropout=0.0, device_augment=0,
-                       lr_schedule="constant", spectra_cache_mb=0,
+                       freq_mixstyle=0, lr_schedule="constant", spectra_cache_mb=0,
                        callbacks=[("save_step", SaveStep(out / "grads"))]).fit(X, y)
     full = fitted()
     save_on_rank_0(full, out / "full")

@@ -178,13 +178,15 @@ def test_estimator_fits_with_both_and_is_reproducible():
     assert not np.allclose(first, plain, atol=1e-4)
 
 
-def test_default_draws_chains_on_half_the_clips():
+def test_default_draws_chains_on_most_clips_and_mixes_statistics():
     X, y = noise_task()
     default = MHRAudioClassifier(**TINY).fit(X, y).predict_proba(X)
-    half = MHRAudioClassifier(**TINY, device_augment=0.5).fit(X, y).predict_proba(X)
-    off = MHRAudioClassifier(**TINY, device_augment=0).fit(X, y).predict_proba(X)
-    np.testing.assert_array_equal(default, half)
-    assert not np.allclose(default, off, atol=1e-4)
+    spelled = MHRAudioClassifier(**TINY, device_augment=0.8,
+                                 freq_mixstyle=0.3).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(default, spelled)
+    for off in (dict(device_augment=0), dict(freq_mixstyle=0)):
+        other = MHRAudioClassifier(**TINY, **off).fit(X, y).predict_proba(X)
+        assert not np.allclose(default, other, atol=1e-4), off
 
 
 @pytest.mark.parametrize("front_end, path, expected", [

@@ -12,8 +12,8 @@ __all__ = ["RecordingChain", "AUTO_PROBABILITY", "chain_probability",
            "exponential_draws"]
 
 # what device_augment="auto" means on a front end that computes power spectra: chosen on the
-# development corpora (docs/benchmarks.md, "Recording chains by default")
-AUTO_PROBABILITY = 0.5
+# development corpora (docs/benchmarks.md, "Stronger chains with Freq-MixStyle by default")
+AUTO_PROBABILITY = 0.8
 
 
 def chain_probability(device_augment: float | str, spectral: bool) -> float:

@@ -87,9 +87,9 @@ class MHRNet(nn.Module):
         Probability that a training clip's frame power spectra go through a
         random recording chain (:class:`~sklearn_mhr.nn.device_chain.RecordingChain`);
         a number above 0 needs a front end that computes power spectra (not the
-        time path). ``"auto"``: 0.5 on those front ends, 0 on the time path
+        time path). ``"auto"``: 0.8 on those front ends, 0 on the time path
         (:func:`~sklearn_mhr.nn.device_chain.chain_probability`).
-    freq_mixstyle : float, default=0.0
+    freq_mixstyle : float, default=0.3
         Probability that a training batch's maps mix their per-band statistics
         (:class:`~sklearn_mhr.nn.mixstyle.FreqMixStyle`).
     residual_norm : float or None, default=None
@@ -116,7 +116,7 @@ class MHRNet(nn.Module):
                  top_db=80.0, n_heads=2, context=10, head_hidden=16, head_activation="sigmoid",
                  relevance_scaling="none", back_end="light", back_end_width=16, dropout=0.2,
                  freq_mask_width=0, time_mask_width=0, n_masks=2, device_augment="auto",
-                 freq_mixstyle=0.0, residual_norm=None):
+                 freq_mixstyle=0.3, residual_norm=None):
         super().__init__()
         front_cls = _lookup(FRONT_ENDS, "front_end", front_end)
         back_cls = _lookup(BACK_ENDS, "back_end", back_end)
