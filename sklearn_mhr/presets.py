@@ -96,7 +96,7 @@ def paper_dcase2020(**overrides) -> MHRAudioClassifier:
         n_heads=2, context=10, head_hidden=50, head_activation="sigmoid",
         back_end="fcnn", back_end_width=32, dropout=0.2,
         mixup_alpha=0.4, freq_mask_width=8, time_mask_width=40, n_masks=2,
-        device_augment=0.0, freq_mixstyle=0.0,  # the paper draws no recording chains, mixes no statistics
+        device_augment=0.0, freq_mixstyle=0.0,  # the paper draws no chains, mixes no statistics
         optimizer="sgd", lr=0.05, momentum=0.9, weight_decay=1e-4,
         lr_schedule="warm_restarts", restart_period=10, max_epochs=70, batch_size=32,
     ), overrides)
@@ -159,6 +159,6 @@ def paper_urbansound8k(**overrides) -> MHRAudioClassifier:
         n_filters=80, filter_init="mel", front_end_path="fft", n_heads=2, context=10,
         head_hidden=50, head_activation="softmax", back_end="cnn_lstm", back_end_width=16,
         dropout=0.3, freq_mask_width=8, time_mask_width=16, n_masks=2, random_crop=3.0,
-        device_augment=0.0, freq_mixstyle=0.0,  # the paper draws no recording chains, mixes no statistics
+        device_augment=0.0, freq_mixstyle=0.0,  # the paper draws no chains, mixes no statistics
         optimizer="adam", lr=1e-3, max_epochs=60, batch_size=32,
     ), overrides)
