@@ -1,10 +1,11 @@
-"""Cutting waveforms into overlapping frames (the front ends weight them with their window)."""
+"""Cutting waveforms into overlapping frames, and transforming them a chunk at a time."""
 
 from __future__ import annotations
 
 import torch
 
-__all__ = ["n_frames", "frame_signal", "frame_chunks", "CHUNK_SAMPLES"]
+__all__ = ["n_frames", "frame_signal", "frame_chunks", "map_windowed_chunks", "rfft_power",
+           "CHUNK_SAMPLES"]
 
 #: samples in flight per chunk of frames: spectra that fit in the processor's cache
 CHUNK_SAMPLES = 2**20
@@ -54,3 +55,33 @@ def frame_chunks(batch: int, n: int, length: int, chunk_samples: int = CHUNK_SAM
         return n, [0]
     step = max(1, int(chunk_samples) // (batch * length))
     return step, range(0, n, step)
+
+
+def map_windowed_chunks(frames: torch.Tensor, window: torch.Tensor, length: int, fn,
+                        chunk_samples: int = CHUNK_SAMPLES) -> torch.Tensor:
+    """``fn`` of the windowed frames, a chunk of frames at a time, joined along the frame axis.
+
+    Parameters
+    ----------
+    frames : Tensor of shape (batch, n_frames, win_length)
+    window : Tensor of shape (win_length,)
+    length : int
+        Samples in flight per frame inside ``fn`` (a DFT's length), which sets
+        the chunk (:func:`frame_chunks`).
+    fn : callable
+        (batch, frames of a chunk, win_length) -> (batch, the same frames, columns).
+    chunk_samples : int, default=CHUNK_SAMPLES
+
+    Returns
+    -------
+    Tensor of shape (batch, n_frames, columns)
+    """
+    step, starts = frame_chunks(*frames.shape[:2], length, chunk_samples)
+    chunks = [fn(frames[:, s:s + step] * window) for s in starts]
+    return chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)
+
+
+def rfft_power(x: torch.Tensor, n_fft: int) -> torch.Tensor:
+    """Power spectrum ``|rfft(x, n_fft)|^2`` over the last axis."""
+    spec = torch.fft.rfft(x, n=n_fft)
+    return spec.real.square() + spec.imag.square()

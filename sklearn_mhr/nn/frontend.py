@@ -32,7 +32,7 @@ from torch import nn
 
 from sklearn_mhr.nn.compression import Compression
 from sklearn_mhr.nn.cosgauss import CosGaussFilterbank
-from sklearn_mhr.nn.framing import CHUNK_SAMPLES, frame_chunks, frame_signal
+from sklearn_mhr.nn.framing import CHUNK_SAMPLES, frame_signal, map_windowed_chunks, rfft_power
 
 __all__ = ["CosGaussFrontEnd", "fft_energy", "fft_gain", "time_energy", "fft_length",
            "analytic_response", "taper_width", "PATHS"]
@@ -45,11 +45,6 @@ _CUTOFF = float(np.log(1e10))  # exponent beyond which a Gaussian term of the re
 def fft_length(win_length: int, kernel_size: int) -> int:
     """Shortest fast DFT length that holds a full convolution of frame and kernel."""
     return scipy.fft.next_fast_len(win_length + kernel_size - 1, real=True)
-
-
-def _rfft_power(x: torch.Tensor, n_fft: int) -> torch.Tensor:
-    spec = torch.fft.rfft(x, n=n_fft)
-    return spec.real.square() + spec.imag.square()
 
 
 def taper_width(kernel_size: int) -> float:
@@ -127,7 +122,7 @@ def fft_gain(kernels: torch.Tensor, win_length: int, n_fft: int) -> torch.Tensor
             f"n_fft must be at least win_length + kernel_size - 1 = {win_length + k - 1}, "
             f"got {n_fft}"
         )
-    gain = _rfft_power(kernels, n_fft)
+    gain = rfft_power(kernels, n_fft)
     weights = _one_sided_weights(n_fft, gain.dtype, gain.device)
     return gain * (weights / (n_fft * (win_length - k + 1)))
 
@@ -157,7 +152,7 @@ def fft_energy(frames: torch.Tensor, kernels: torch.Tensor,
 
 def _filtered_power(frames: torch.Tensor, gain_t: torch.Tensor, n_fft: int) -> torch.Tensor:
     """`fft_energy` with the kernels' `fft_gain` computed once, transposed: ``gain_t``."""
-    return _rfft_power(frames, n_fft) @ gain_t
+    return rfft_power(frames, n_fft) @ gain_t
 
 
 def _same_values(saved: tuple, params: tuple) -> bool:
@@ -358,9 +353,8 @@ class CosGaussFrontEnd(nn.Module):
             raise ValueError("the time path convolves frames with kernels: it has no power "
                              "spectra to compute")
         frames = frame_signal(self.compression.scale_input(x), self.win_length, self.hop_length)
-        step, starts = frame_chunks(*frames.shape[:2], self.n_fft, self.chunk_samples)
-        chunks = [_rfft_power(frames[:, s:s + step] * self.window, self.n_fft) for s in starts]
-        return chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)
+        return map_windowed_chunks(frames, self.window, self.n_fft,
+                                   partial(rfft_power, n_fft=self.n_fft), self.chunk_samples)
 
     def from_spectra(self, power: torch.Tensor) -> torch.Tensor:
         """The map from :meth:`power_spectra`.
@@ -373,21 +367,14 @@ class CosGaussFrontEnd(nn.Module):
     def energy(self, x: torch.Tensor) -> torch.Tensor:
         """Energies before compression: (batch, n_samples) -> (batch, n_filters, n_frames)."""
         frames = frame_signal(x, self.win_length, self.hop_length)
+        # samples per frame in flight: the DFT, or the conv's output and input
         if self.spectral:
-            gain_t = self._gain_t()
+            length, fn = self.n_fft, partial(_filtered_power, gain_t=self._gain_t(),
+                                             n_fft=self.n_fft)
         else:
             kernels = self.kernels()
-        # samples per frame in flight: the DFT, or the conv's output and input
-        length = self.n_fft if self.spectral else self.win_length + kernels.shape[-1]
-        step, starts = frame_chunks(*frames.shape[:2], length, self.chunk_samples)
-        chunks = []
-        for start in starts:
-            windowed = frames[:, start:start + step] * self.window
-            if self.spectral:
-                chunks.append(_filtered_power(windowed, gain_t, self.n_fft))
-            else:
-                chunks.append(time_energy(windowed, kernels))
-        energy = chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)
+            length, fn = self.win_length + kernels.shape[-1], partial(time_energy, kernels=kernels)
+        energy = map_windowed_chunks(frames, self.window, length, fn, self.chunk_samples)
         return energy.transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -7,8 +7,7 @@ import torch
 from torch import nn
 
 from sklearn_mhr.nn.compression import Compression
-from sklearn_mhr.nn.framing import CHUNK_SAMPLES, frame_chunks, frame_signal
-from sklearn_mhr.nn.frontend import _rfft_power
+from sklearn_mhr.nn.framing import CHUNK_SAMPLES, frame_signal, map_windowed_chunks, rfft_power
 from sklearn_mhr.nn.melscale import mel_filter_matrix, mel_frequencies
 
 __all__ = ["LogMelFrontEnd"]
@@ -101,12 +100,9 @@ class LogMelFrontEnd(nn.Module):
         Shapes: (batch, n_samples) -> (batch, n_frames, columns of ``then``'s result).
         """
         frames = frame_signal(x, self.win_length, self.hop_length)
-        step, starts = frame_chunks(*frames.shape[:2], self.n_fft, self.chunk_samples)
-        chunks = []
-        for start in starts:
-            chunks.append(then(_rfft_power(frames[:, start:start + step] * self.window,
-                                           self.n_fft)))
-        return chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=1)
+        return map_windowed_chunks(frames, self.window, self.n_fft,
+                                   lambda windowed: then(rfft_power(windowed, self.n_fft)),
+                                   self.chunk_samples)
 
     def power_spectra(self, x: torch.Tensor) -> torch.Tensor:
         """Power spectra of the scaled, windowed frames, (batch, n_frames, win_length // 2 + 1).
